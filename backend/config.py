@@ -1,0 +1,60 @@
+"""Settings: the only module that reads ``os.environ``.
+
+Tests and the CLI set environment variables *before* calling :func:`get_settings`;
+the result is cached per process, so call :func:`get_settings.cache_clear` after
+changing the environment in-process.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    data_dir: Path
+    api_url: str
+    max_body_bytes: int
+    log_level: str
+    secret_key: str
+    access_token_minutes: int
+    idle_timeout_minutes: int
+
+    @property
+    def embedded(self) -> bool:
+        """True when no external server is configured and we run our own PostgreSQL."""
+        return not self.database_url
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+@lru_cache
+def get_settings() -> Settings:
+    data_dir = Path(os.environ.get("EMR_DATA_DIR") or PROJECT_ROOT / "var").resolve()
+    return Settings(
+        database_url=os.environ.get("DATABASE_URL") or None,
+        data_dir=data_dir,
+        api_url=os.environ.get("EMR_API_URL", "http://127.0.0.1:8000").rstrip("/"),
+        max_body_bytes=_int("EMR_MAX_BODY_BYTES", 1_048_576),
+        log_level=os.environ.get("EMR_LOG_LEVEL", "INFO").upper(),
+        secret_key=os.environ.get("EMR_SECRET_KEY", ""),
+        access_token_minutes=_int("EMR_ACCESS_TOKEN_MINUTES", 5),
+        idle_timeout_minutes=_int("EMR_IDLE_TIMEOUT_MINUTES", 15),
+    )
+
+
+def async_url(url: str) -> str:
+    """Turn a libpq-style URL (``postgresql://``) into SQLAlchemy's asyncpg form."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got {url.split(':', 1)[0]}://")

@@ -1,0 +1,156 @@
+"""RFC 9457 problem details: every error leaves the API as ``application/problem+json``.
+
+Business errors raise :class:`Problem`; framework errors (validation, unknown route,
+oversize body, malformed JSON) are translated here, in one place. Unexpected errors
+become a 500 that names the request id and nothing else: no stack trace, no SQL.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from backend.lib.request_id import current_request_id
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://emr.example.org/problems/"
+log = logging.getLogger("emr.errors")
+
+_TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Validation failed",
+    428: "Precondition required",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+_SLUGS = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    412: "precondition-failed",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "validation",
+    428: "precondition-required",
+    429: "too-many-requests",
+    500: "internal",
+    503: "unavailable",
+}
+
+
+class Problem(HTTPException):
+    """A business error with a status, a human ``detail`` and optional extension members."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        slug: str | None = None,
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail=detail, status_code=status, headers=headers)
+        self.slug = slug or _SLUGS.get(status, "error")
+        self.title = title or _TITLES.get(status, "Error")
+        self.extensions = extensions
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + (slug or _SLUGS.get(status, "error")),
+        "title": title or _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    request_id = current_request_id()
+    if request_id:
+        body["request_id"] = request_id
+    body.update(extensions)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_errors(extra: Any) -> list[dict[str, str]]:
+    """Normalise Litestar's validation ``extra`` into ``[{"field", "message"}]``."""
+    errors: list[dict[str, str]] = []
+    for item in extra if isinstance(extra, list) else []:
+        if not isinstance(item, dict):
+            continue
+        key = str(item.get("key") or "")
+        source = item.get("source")
+        field = key if source in (None, "body") else f"{source}.{key}" if key else str(source)
+        errors.append({"field": field or "body", "message": str(item.get("message", ""))})
+    return errors
+
+
+def _validation_detail(exc: ValidationException, errors: list[dict[str, str]]) -> str:
+    if errors:
+        return "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return exc.detail or "The request is not valid."
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if isinstance(exc, Problem):
+        return problem_response(
+            exc.status_code,
+            exc.detail,
+            slug=exc.slug,
+            title=exc.title,
+            headers=exc.headers,
+            **exc.extensions,
+        )
+    status = exc.status_code
+    if isinstance(exc, ValidationException):
+        errors = _field_errors(exc.extra)
+        detail = _validation_detail(exc, errors)
+        # Litestar reports malformed JSON as a 400 validation error; keep it 400.
+        if status == 400 and not errors:
+            return problem_response(400, f"Malformed request body: {detail}")
+        return problem_response(422 if status == 400 else status, detail, errors=errors)
+    detail = exc.detail
+    if status == 400:
+        detail = f"Malformed request body: {detail}"
+    elif status == 404 and detail in ("Not Found", ""):
+        detail = f"No resource at {request.method} {request.url.path}."
+    elif status == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}."
+    elif status == 413:
+        detail = "The request body exceeds the configured maximum size."
+    return problem_response(status, detail or _TITLES.get(status, "Error"), headers=exc.headers)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "An unexpected error occurred. Quote the request id when reporting it.",
+    )
+
+
+EXCEPTION_HANDLERS = {HTTPException: handle_http_exception, Exception: handle_unexpected}

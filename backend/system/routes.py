@@ -1,0 +1,58 @@
+"""Platform endpoints: health and the self-hosted interactive API docs."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from pathlib import Path
+
+from litestar import Controller, MediaType, get
+from litestar.static_files import create_static_files_router
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.lib.problems import Problem
+from shared.schemas.system import HealthRead
+
+SWAGGER_DIR = Path(__file__).parent / "swagger_ui"
+OPENAPI_JSON = "/api/schema/openapi.json"
+ASSETS = "/api/docs/assets"
+
+_DOCS_PAGE = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>EMR API</title>
+<link rel="stylesheet" href="{ASSETS}/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="{ASSETS}/swagger-ui-bundle.js"></script>
+<script src="{ASSETS}/swagger-ui-standalone-preset.js"></script>
+<script src="{ASSETS}/docs-init.js"></script>
+</body></html>"""
+
+
+class SystemController(Controller):
+    path = "/api"
+    tags = ["system"]
+
+    @get("/v1/health", summary="Liveness and database reachability")
+    async def health(self, db_session: AsyncSession) -> HealthRead:
+        try:
+            await db_session.execute(text("SELECT 1"))
+        except (SQLAlchemyError, OSError) as exc:
+            raise Problem(503, "The database is not reachable.", database="unavailable") from exc
+        return HealthRead(status="ok", database="ok", version=version("emr"))
+
+    @get("/docs", media_type=MediaType.HTML, include_in_schema=False)
+    async def docs(self) -> str:
+        return _DOCS_PAGE
+
+    @get(f"{ASSETS[4:]}/docs-init.js", media_type="text/javascript", include_in_schema=False)
+    async def docs_init(self) -> str:
+        return (
+            "window.ui = SwaggerUIBundle({url: '" + OPENAPI_JSON + "', dom_id: '#swagger-ui',"
+            " presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],"
+            " layout: 'StandaloneLayout'});"
+        )
+
+
+docs_assets = create_static_files_router(
+    path=ASSETS, directories=[SWAGGER_DIR], include_in_schema=False, name="docs-assets"
+)

@@ -1,0 +1,128 @@
+"""The API's platform behaviour: health, OpenAPI, offline docs, problem+json errors."""
+
+from collections.abc import AsyncGenerator
+from dataclasses import replace
+
+import pytest
+from litestar import post
+from litestar.testing import AsyncTestClient
+from pydantic import BaseModel
+
+from backend.app import create_app
+from backend.config import Settings
+
+pytestmark = pytest.mark.platform
+PROBLEM = "application/problem+json"
+
+
+async def test_health_reports_database_ok(client: AsyncTestClient) -> None:
+    response = await client.get("/api/v1/health")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["database"] == "ok"
+    assert response.headers["x-request-id"]
+
+
+async def test_health_is_503_problem_when_database_is_down(settings: Settings, tmp_path) -> None:
+    unreachable = f"postgresql://postgres@/emr?host={tmp_path}"
+    async with AsyncTestClient(app=create_app(replace(settings, database_url=unreachable))) as c:
+        response = await c.get("/api/v1/health")
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["status"] == 503
+    assert "database" in body["detail"].lower()
+
+
+async def test_openapi_document_is_3_1_and_lists_health(client: AsyncTestClient) -> None:
+    response = await client.get("/api/schema/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.1")
+    assert "/api/v1/health" in document["paths"]
+
+
+async def test_interactive_docs_use_only_self_hosted_assets(client: AsyncTestClient) -> None:
+    page = await client.get("/api/docs")
+    assert page.status_code == 200
+    assert "http://" not in page.text and "https://" not in page.text
+    for asset in ("swagger-ui.css", "swagger-ui-bundle.js", "docs-init.js"):
+        response = await client.get(f"/api/docs/assets/{asset}")
+        assert response.status_code == 200, asset
+        assert len(response.content) > 20
+
+
+async def test_unknown_route_is_problem_json_naming_the_path(client: AsyncTestClient) -> None:
+    response = await client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert {"type", "title", "status", "detail"} <= body.keys()
+    assert "/api/v1/no-such-thing" in body["detail"]
+
+
+async def test_wrong_method_is_problem_json(client: AsyncTestClient) -> None:
+    response = await client.delete("/api/v1/health")
+    assert response.status_code == 405
+    assert response.headers["content-type"].startswith(PROBLEM)
+
+
+class _Probe(BaseModel):
+    name: str
+    count: int
+
+
+@post("/api/v1/_probe", sync_to_thread=False)
+def _probe(data: _Probe) -> dict[str, int]:
+    return {"count": data.count}
+
+
+@post("/api/v1/_boom", sync_to_thread=False)
+def _boom() -> None:
+    raise RuntimeError("SELECT secret FROM patient WHERE name = 'Jane Doe'")
+
+
+@pytest.fixture
+async def probe_client(settings: Settings) -> AsyncGenerator[AsyncTestClient, None]:
+    app = create_app(replace(settings, max_body_bytes=1024))
+    app.register(_probe)
+    app.register(_boom)
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+async def test_malformed_json_is_400_problem(probe_client: AsyncTestClient) -> None:
+    response = await probe_client.post(
+        "/api/v1/_probe", content=b'{"name": "x", ', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert "malformed" in response.json()["detail"].lower()
+
+
+async def test_wrong_field_type_is_422_naming_the_field(probe_client: AsyncTestClient) -> None:
+    response = await probe_client.post("/api/v1/_probe", json={"name": "x", "count": "many"})
+    assert response.status_code == 422
+    body = response.json()
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert [e["field"] for e in body["errors"]] == ["count"]
+    assert "count" in body["detail"]
+
+
+async def test_oversize_body_is_413_problem(probe_client: AsyncTestClient) -> None:
+    response = await probe_client.post("/api/v1/_probe", json={"name": "x" * 5000, "count": 1})
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert "size" in response.json()["detail"]
+
+
+async def test_unexpected_error_hides_internals_but_gives_request_id(
+    probe_client: AsyncTestClient,
+) -> None:
+    response = await probe_client.post("/api/v1/_boom", headers={"x-request-id": "req-12345678"})
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["request_id"] == "req-12345678"
+    assert "SELECT" not in response.text and "Traceback" not in response.text
+    assert "Jane" not in response.text
