@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import secrets
 import signal
 import subprocess
 import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
+from pydantic import ValidationError
 
+from backend import admin
 from backend.config import PROJECT_ROOT, get_settings
 from backend.db import migrate
+from backend.lib.problems import Problem
+from shared.enums import Role
+
+T = TypeVar("T")
 
 
 def database_url() -> str:
@@ -25,12 +36,34 @@ def database_url() -> str:
 
 
 def prepared_database() -> str:
-    """Start the database if needed, apply migrations, and export the URL to children."""
+    """Start the database if needed, apply migrations, and export the URL (and a signing
+    key) to the server processes."""
     url = database_url()
     migrate.upgrade(url)
     os.environ["DATABASE_URL"] = url
+    if not get_settings().secret_key:
+        os.environ["EMR_SECRET_KEY"] = _stored_secret_key(get_settings().data_dir)
     get_settings.cache_clear()
     return url
+
+
+def _stored_secret_key(data_dir: Path) -> str:
+    """A signing key kept beside the data, so sessions survive restarts. Several machines
+    behind one load balancer must share EMR_SECRET_KEY instead."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run an admin task; business errors print their detail and exit 1."""
+    try:
+        return asyncio.run(coroutine)
+    except (Problem, ValidationError) as error:
+        raise click.ClickException(getattr(error, "detail", None) or str(error)) from error
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,9 +79,20 @@ def run(host: str, port: int) -> None:
     prepared_database()
     env = os.environ | reflex_env() | {"EMR_API_URL": f"http://127.0.0.1:{port}"}
     cmd = [
-        sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
-        "--backend-host", host, "--backend-port", str(port), "--loglevel", "warning",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "reflex",
+        "run",
+        "--env",
+        "prod",
+        "--single-port",
+        "--backend-host",
+        host,
+        "--backend-port",
+        str(port),
+        "--loglevel",
+        "warning",
+    ]
     click.echo(f"emr: serving http://{host}:{port}/ (API at /api/v1, docs at /api/docs)", err=True)
     sys.exit(_supervise(subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env)))
 
@@ -116,3 +160,60 @@ def upgrade() -> None:
 def current() -> None:
     """Print the revision the database is at."""
     click.echo(migrate.current(database_url()) or "empty (no migrations applied)")
+
+
+@main.group()
+def users() -> None:
+    """Staff accounts."""
+
+
+@users.command("create")
+@click.option("--username", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Repeat for several roles.",
+)
+@click.option("--full-name", default="", help="Shown in notes and signatures.")
+def users_create(username: str, password: str, roles: tuple[str, ...], full_name: str) -> None:
+    """Create a user with one or more roles."""
+    url = prepared_database()
+    user = _run(admin.create_user(url, username, password, list(roles), full_name))
+    click.echo(f"created {user.username} ({', '.join(user.roles)})")
+
+
+@users.command("reset-password")
+@click.option("--username", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def users_reset_password(username: str, password: str) -> None:
+    """Set a new password and end the user's sessions."""
+    _run(admin.reset_password(prepared_database(), username, password))
+    click.echo(f"password reset for {username}")
+
+
+@users.command("disable")
+@click.option("--username", required=True)
+def users_disable(username: str) -> None:
+    """Disable an account and end its sessions (the history stays)."""
+    _run(admin.disable_user(prepared_database(), username))
+    click.echo(f"disabled {username}")
+
+
+@main.group()
+def audit() -> None:
+    """The tamper-evident audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain: exit 0 if intact, 1 naming the first broken event."""
+    checked, broken = _run(admin.verify_audit(prepared_database()))
+    if broken:
+        event_id, why = broken
+        click.echo(f"BROKEN at event {event_id}: {why} ({checked} events read)")
+        sys.exit(1)
+    click.echo(f"ok {checked} events")

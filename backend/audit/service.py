@@ -1,0 +1,159 @@
+"""Writing and reading the audit trail.
+
+``record`` runs inside the caller's transaction, so an audited change and its event
+commit or roll back together. A transaction-scoped advisory lock serialises writers so
+the chain never forks, even across API workers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.audit import rules
+from backend.audit.models import AuditEvent
+from backend.db.base import utcnow
+
+AUDIT_LOCK_KEY = 0x454D5241  # "EMRA"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, and from where. ``user_id`` is None for anonymous attempts."""
+
+    user_id: uuid.UUID | None
+    username: str | None
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+async def record(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    entity: str,
+    *,
+    entity_id: object | None = None,
+    patient_id: uuid.UUID | None = None,
+    outcome: str = "success",
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+    last = (
+        await session.execute(
+            select(col(AuditEvent.id), col(AuditEvent.hash))
+            .order_by(col(AuditEvent.id).desc())
+            .limit(1)
+        )
+    ).first()
+    fields: dict[str, Any] = {
+        "id": (last[0] + 1) if last else 1,
+        "occurred_at": utcnow(),
+        "actor_id": actor.user_id,
+        "actor_username": actor.username,
+        "action": action,
+        "entity": entity,
+        "entity_id": None if entity_id is None else str(entity_id),
+        "patient_id": patient_id,
+        "outcome": outcome,
+        "ip": actor.ip,
+        "user_agent": (actor.user_agent or None) and actor.user_agent[:300],
+        "detail": detail or {},
+        "prev_hash": last[1] if last else rules.GENESIS,
+    }
+    event = AuditEvent(**fields, hash=rules.event_hash(fields))
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def record_alone(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Actor,
+    action: str,
+    entity: str,
+    **kwargs: Any,
+) -> None:
+    """Record in a transaction of its own: for refusals, whose request then rolls back."""
+    async with sessions() as session, session.begin():
+        await record(session, actor, action, entity, **kwargs)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    since: datetime | None = None
+    until: datetime | None = None
+    user: str | None = None
+    patient_id: uuid.UUID | None = None
+    action: str | None = None
+
+
+SORTABLE = {"id", "occurred_at", "actor_username", "action", "entity", "outcome"}
+
+
+def _filtered(query: Any, where: AuditFilter) -> Any:
+    if where.since:
+        query = query.where(AuditEvent.occurred_at >= where.since)
+    if where.until:
+        query = query.where(AuditEvent.occurred_at < where.until)
+    if where.user:
+        query = query.where(AuditEvent.actor_username == where.user)
+    if where.patient_id:
+        query = query.where(AuditEvent.patient_id == where.patient_id)
+    if where.action:
+        query = query.where(AuditEvent.action == where.action)
+    return query
+
+
+async def search(
+    session: AsyncSession,
+    where: AuditFilter,
+    *,
+    sort: str,
+    descending: bool,
+    limit: int,
+    offset: int,
+) -> tuple[list[AuditEvent], int]:
+    column = getattr(AuditEvent, sort)
+    order = [column.desc() if descending else column.asc(), AuditEvent.id]
+    rows = await session.exec(
+        _filtered(select(AuditEvent), where).order_by(*order).limit(limit).offset(offset)
+    )
+    total = await session.exec(_filtered(select(func.count()).select_from(AuditEvent), where))
+    return [row[0] for row in rows.all()], int(total.one()[0])
+
+
+async def stream_all(session: AsyncSession, batch: int = 5000) -> AsyncIterator[dict[str, Any]]:
+    """Every event in id order, as plain mappings, in batches (for verification)."""
+    after = 0
+    while True:
+        result = await session.execute(
+            select(AuditEvent)
+            .where(col(AuditEvent.id) > after)
+            .order_by(col(AuditEvent.id))
+            .limit(batch)
+        )
+        events = result.scalars().all()
+        if not events:
+            return
+        for event in events:
+            yield event.model_dump()
+        after = events[-1].id
+
+
+async def verify(session: AsyncSession) -> tuple[int, tuple[int, str] | None]:
+    """(events checked, first break or None)."""
+    checked = 0
+    collected: list[dict[str, Any]] = []
+    async for event in stream_all(session):
+        collected.append(event)
+        checked += 1
+    return checked, rules.first_broken(collected)

@@ -1,0 +1,139 @@
+"""Bearer-token authentication.
+
+Access tokens are short-lived HS256 JWTs (joserfc, Authlib's JOSE library) naming the
+user, roles and sign-in session (``sid``). Every request checks that session is neither
+revoked nor idle, so logout and idle time-out take effect at once, in every worker.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import OctKey
+from litestar.connection import ASGIConnection
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.middleware.base import DefineMiddleware
+from sqlalchemy import update
+
+from backend.accounts.models import AuthSession
+from backend.audit.service import Actor
+from backend.config import Settings
+from backend.db.base import utcnow
+from backend.lib.problems import Problem
+from shared.enums import Role
+
+ALGORITHM = "HS256"
+ACTIVITY_RESOLUTION = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: uuid.UUID
+    username: str
+    roles: frozenset[Role]
+    session_id: uuid.UUID
+    mfa_enrolment_pending: bool = False
+
+
+def _key(settings: Settings) -> OctKey:
+    return OctKey.import_key(settings.secret_key.encode())
+
+
+def issue_access_token(settings: Settings, principal: Principal) -> str:
+    now = int(utcnow().timestamp())
+    claims = {
+        "sub": str(principal.user_id),
+        "name": principal.username,
+        "roles": sorted(principal.roles),
+        "sid": str(principal.session_id),
+        "mfa_pending": principal.mfa_enrolment_pending,
+        "iat": now,
+        "exp": now + settings.access_token_minutes * 60,
+        "typ": "access",
+    }
+    return jwt.encode({"alg": ALGORITHM}, claims, _key(settings), algorithms=[ALGORITHM])
+
+
+def read_access_token(settings: Settings, token: str) -> Principal:
+    try:
+        claims = jwt.decode(token, _key(settings), algorithms=[ALGORITHM]).claims
+        jwt.JWTClaimsRegistry(exp={"essential": True}, sub={"essential": True}).validate(claims)
+        if claims.get("typ") != "access":
+            raise ValueError("not an access token")
+        return Principal(
+            user_id=uuid.UUID(claims["sub"]),
+            username=str(claims["name"]),
+            roles=frozenset(Role(r) for r in claims.get("roles", [])),
+            session_id=uuid.UUID(claims["sid"]),
+            mfa_enrolment_pending=bool(claims.get("mfa_pending")),
+        )
+    except (JoseError, ValueError, KeyError, TypeError) as exc:
+        raise Problem(
+            401,
+            "The access token is invalid or has expired.",
+            headers={"WWW-Authenticate": "Bearer"},
+        ) from exc
+
+
+def request_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
+    """The audit actor of a request: the signed-in user (if any) and the source."""
+    user = connection.scope.get("user")
+    client = connection.client
+    return Actor(
+        user_id=user.user_id if isinstance(user, Principal) else None,
+        username=user.username if isinstance(user, Principal) else None,
+        ip=client.host if client else None,
+        user_agent=connection.headers.get("user-agent"),
+    )
+
+
+class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        header = connection.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Problem(
+                401,
+                "Sign in first: send 'Authorization: Bearer <access token>'.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        settings: Settings = connection.app.state.settings
+        principal = read_access_token(settings, token.strip())
+        await _touch_session(connection, settings, principal.session_id)
+        return AuthenticationResult(user=principal, auth=token)
+
+
+async def _touch_session(
+    connection: ASGIConnection[Any, Any, Any, Any], settings: Settings, session_id: uuid.UUID
+) -> None:
+    """Refuse revoked or idle sessions; record activity at most once a minute."""
+    now = utcnow()
+    async with connection.app.state.sessions() as session, session.begin():
+        auth_session = await session.get(AuthSession, session_id)
+        if auth_session is None or auth_session.revoked_at is not None:
+            raise Problem(
+                401,
+                "This session has ended: sign in again.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if now - auth_session.last_activity_at > timedelta(minutes=settings.idle_timeout_minutes):
+            raise Problem(
+                401,
+                "Signed out after inactivity: sign in again.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if now - auth_session.last_activity_at > ACTIVITY_RESOLUTION:
+            await session.execute(
+                update(AuthSession).where(AuthSession.id == session_id).values(last_activity_at=now)  # type: ignore[arg-type]
+            )
+
+
+def auth_middleware() -> DefineMiddleware:
+    return DefineMiddleware(BearerAuthMiddleware, exclude_from_auth_key="public")
