@@ -27,7 +27,8 @@ def cli_actor() -> Actor:
 async def transaction(url: str) -> AsyncIterator[AsyncSession]:
     engine = make_engine(url, as_app=True)
     try:
-        async with async_sessionmaker(engine, class_=AsyncSession)() as session, session.begin():
+        sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        async with sessions() as session, session.begin():
             yield session
     finally:
         await engine.dispose()

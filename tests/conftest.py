@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,10 +14,14 @@ import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend import admin
+from backend.accounts.models import User
+from backend.accounts.rules import new_totp_secret
 from backend.app import create_app
 from backend.config import Settings, get_settings
 from backend.db import migrate
 from backend.db.embedded import ensure_database, start_embedded
+from shared.enums import Role
 
 TEMPLATE = "emr_template"
 _counter = itertools.count()
@@ -61,7 +65,13 @@ async def database_url(pg_admin_url: str, template_url: str) -> AsyncIterator[st
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return replace(get_settings(), database_url=database_url, secret_key="k" * 48)
+    # MFA policy has its own tests; elsewhere admins sign in with a password alone.
+    return replace(
+        get_settings(),
+        database_url=database_url,
+        secret_key="k" * 48,
+        mfa_required_roles=frozenset(),
+    )
 
 
 @pytest.fixture
@@ -76,3 +86,33 @@ def project_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["EMR_DATA_DIR"] = str(tmp_path / "var")
     yield env
+
+
+PASSWORD = "Correct-Horse-42"
+
+
+@pytest.fixture
+def make_user(database_url: str) -> Callable[..., Awaitable[User]]:
+    """Create a staff user straight through the service layer (as `emr users create` does)."""
+
+    async def make(username: str, *roles: Role, mfa: bool = False) -> User:
+        user = await admin.create_user(
+            database_url, username, PASSWORD, [r.value for r in roles], ""
+        )
+        if mfa:
+            async with admin.transaction(database_url) as session:
+                stored = await session.get(User, user.id)
+                assert stored is not None
+                stored.mfa_secret, stored.mfa_enabled = new_totp_secret(), True
+                user = stored
+        return user
+
+    return make
+
+
+async def sign_in(client: AsyncTestClient, username: str, otp: str | None = None) -> dict[str, str]:
+    """Sign in and return the Authorization header."""
+    body = {"username": username, "password": PASSWORD} | ({"otp": otp} if otp else {})
+    response = await client.post("/api/v1/auth/token", json=body)
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
