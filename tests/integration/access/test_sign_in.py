@@ -67,7 +67,8 @@ async def test_ten_wrong_passwords_lock_the_account_alike_for_unknown_users(
         assert locked.status_code == 429
         assert 800 < int(locked.headers["retry-after"]) <= 901
         failures = await conn.fetchval(
-            "SELECT count(*) FROM audit_event WHERE action = 'login_failed' AND detail->>'username' = $1",
+            "SELECT count(*) FROM audit_event"
+            " WHERE action = 'login_failed' AND detail->>'username' = $1",
             username,
         )
         assert failures == 10
