@@ -3,16 +3,28 @@
 import reflex as rx
 
 from backend.asgi import ApiMount
-from frontend.pages import sections
+from frontend.pages import admin, sections
+from frontend.pages.account import account
 from frontend.pages.home import today
+from frontend.pages.login import login
+from frontend.state.admin import AuditState, UsersState
+from frontend.state.auth import AuthState
 
 api_mount = ApiMount()
 
-app = rx.App(
-    api_transformer=api_mount,
-)
+app = rx.App(api_transformer=api_mount)
 app.register_lifespan_task(api_mount.lifespan)
-app.add_page(today, route="/", title="Today · EMR")
-app.add_page(sections.schedule, route="/schedule", title="Schedule · EMR")
-app.add_page(sections.groups, route="/groups", title="Group notes · EMR")
-app.add_page(sections.patients, route="/patients", title="Patients · EMR")
+
+signed_in = AuthState.require_sign_in
+app.add_page(login, route="/login", title="Sign in · EMR")
+app.add_page(today, route="/", title="Today · EMR", on_load=signed_in)
+app.add_page(sections.schedule, route="/schedule", title="Schedule · EMR", on_load=signed_in)
+app.add_page(sections.groups, route="/groups", title="Group notes · EMR", on_load=signed_in)
+app.add_page(sections.patients, route="/patients", title="Patients · EMR", on_load=signed_in)
+app.add_page(account, route="/account", title="My account · EMR", on_load=signed_in)
+app.add_page(
+    admin.users, route="/admin/users", title="Users · EMR", on_load=[signed_in, UsersState.load]
+)
+app.add_page(
+    admin.audit, route="/audit", title="Audit · EMR", on_load=[signed_in, AuditState.search]
+)

@@ -6,11 +6,22 @@ so callers show ``error.detail`` to the user instead of guessing.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from shared.schemas.accounts import (
+    Me,
+    MfaEnrolment,
+    RecoveryCodes,
+    TokenPair,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+from shared.schemas.audit import AuditPage
 from shared.schemas.system import HealthRead
 
 
@@ -51,6 +62,12 @@ class EmrClient:
     async def __aexit__(self, *exc: object) -> None:
         await self._http.aclose()
 
+    def use_token(self, token: str | None) -> None:
+        if token:
+            self._http.headers["Authorization"] = f"Bearer {token}"
+        else:
+            self._http.headers.pop("Authorization", None)
+
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             response = await self._http.request(method, path, **kwargs)
@@ -63,3 +80,58 @@ class EmrClient:
     async def health(self) -> HealthRead:
         response = await self._request("GET", "/api/v1/health")
         return HealthRead.model_validate(response.json())
+
+    async def sign_in(self, username: str, password: str, otp: str | None = None) -> TokenPair:
+        body = {"username": username, "password": password} | ({"otp": otp} if otp else {})
+        response = await self._request("POST", "/api/v1/auth/token", json=body)
+        return TokenPair.model_validate(response.json())
+
+    async def refresh(self, refresh_token: str) -> TokenPair:
+        response = await self._request(
+            "POST", "/api/v1/auth/refresh", json={"refresh_token": refresh_token}
+        )
+        return TokenPair.model_validate(response.json())
+
+    async def sign_out(self) -> None:
+        await self._request("POST", "/api/v1/auth/logout")
+
+    async def me(self) -> Me:
+        return Me.model_validate((await self._request("GET", "/api/v1/auth/me")).json())
+
+    async def change_password(self, current: str, new: str) -> None:
+        body = {"current_password": current, "new_password": new}
+        await self._request("POST", "/api/v1/auth/password", json=body)
+
+    async def mfa_enroll(self) -> MfaEnrolment:
+        response = await self._request("POST", "/api/v1/auth/mfa/enroll")
+        return MfaEnrolment.model_validate(response.json())
+
+    async def mfa_confirm(self, otp: str) -> RecoveryCodes:
+        response = await self._request("POST", "/api/v1/auth/mfa/confirm", json={"otp": otp})
+        return RecoveryCodes.model_validate(response.json())
+
+    async def users(self) -> list[UserRead]:
+        response = await self._request("GET", "/api/v1/users")
+        return [UserRead.model_validate(u) for u in response.json()]
+
+    async def create_user(self, data: UserCreate) -> UserRead:
+        response = await self._request("POST", "/api/v1/users", json=data.model_dump(mode="json"))
+        return UserRead.model_validate(response.json())
+
+    async def update_user(self, user_id: uuid.UUID, data: UserUpdate, version: int) -> UserRead:
+        response = await self._request(
+            "PATCH",
+            f"/api/v1/users/{user_id}",
+            json=data.model_dump(mode="json", exclude_unset=True),
+            headers={"If-Match": f'"{version}"'},
+        )
+        return UserRead.model_validate(response.json())
+
+    async def audit_events(self, **filters: Any) -> AuditPage:
+        params = {k: v for k, v in filters.items() if v not in (None, "")}
+        response = await self._request("GET", "/api/v1/audit/events", params=params)
+        return AuditPage.model_validate(response.json())
+
+    async def audit_csv(self, **filters: Any) -> str:
+        params = {k: v for k, v in filters.items() if v not in (None, "")}
+        return (await self._request("GET", "/api/v1/audit/events.csv", params=params)).text

@@ -1,7 +1,9 @@
-"""The app shell: navigation for the three daily users and the API status badge."""
+"""The app shell: navigation for the three daily users, the API status badge, the
+signed-in user, and the idle time-out warning."""
 
 import reflex as rx
 
+from frontend.state.auth import AuthState
 from frontend.state.health import HealthState
 
 NAV = [
@@ -44,11 +46,46 @@ def nav_link(label: str, href: str, icon: str) -> rx.Component:
     )
 
 
+def idle_warning() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Still there?"),
+            rx.alert_dialog.description(
+                "You will be signed out in a minute to protect patient information."
+            ),
+            rx.flex(
+                rx.button(
+                    "Sign out", variant="soft", color_scheme="gray", on_click=AuthState.sign_out
+                ),
+                rx.button("Stay signed in", on_click=AuthState.stay_signed_in, id="stay"),
+                spacing="3",
+                justify="end",
+                margin_top="1em",
+            ),
+        ),
+        open=AuthState.idle_warning,
+    )
+
+
+def user_menu() -> rx.Component:
+    return rx.hstack(
+        rx.link(
+            rx.hstack(rx.icon("circle-user", size=18), rx.text(AuthState.username)),
+            href="/account",
+            id="account-link",
+        ),
+        rx.button("Sign out", variant="soft", size="2", on_click=AuthState.sign_out, id="sign-out"),
+        align="center",
+    )
+
+
 def shell(title: str, *content: rx.Component) -> rx.Component:
     return rx.hstack(
         rx.vstack(
             rx.heading("EMR", size="6", padding="0.4em 0.8em"),
             *[nav_link(*item) for item in NAV],
+            rx.cond(AuthState.is_admin, nav_link("Users", "/admin/users", "user-cog")),
+            rx.cond(AuthState.is_auditor, nav_link("Audit", "/audit", "shield-check")),
             width="13em",
             min_height="100vh",
             padding="1em 0.5em",
@@ -56,12 +93,22 @@ def shell(title: str, *content: rx.Component) -> rx.Component:
             spacing="1",
         ),
         rx.vstack(
-            rx.hstack(rx.heading(title, size="7"), rx.spacer(), status_badge(), width="100%"),
+            rx.hstack(
+                rx.heading(title, size="7"),
+                rx.spacer(),
+                status_badge(),
+                user_menu(),
+                width="100%",
+                align="center",
+                spacing="4",
+            ),
             *content,
             padding="1.5em",
             width="100%",
             spacing="4",
         ),
+        idle_warning(),
+        rx.moment(interval=15_000, on_change=AuthState.tick, display="none"),
         spacing="0",
         width="100%",
         on_mount=HealthState.check,

@@ -7,9 +7,9 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
-from tests.helpers import free_port, serving
+from tests.helpers import emr, free_port, serving
 
 CHROMIUM = os.environ.get("EMR_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -23,13 +23,50 @@ CHROMIUM_ARGS = [
 TABLET_LANDSCAPE: ViewportSize = {"width": 1024, "height": 768}
 
 
+PASSWORD = "Correct-Horse-42"
+STAFF = {
+    "cleo": ("Cleo Clinician", ["clinician"]),
+    "ada": ("Ada Admin", ["admin"]),
+    "abe": ("Abe Admin", ["admin"]),
+    "aldo": ("Aldo Auditor", ["auditor"]),
+    "mia": ("Mia Multifactor", ["facilitator"]),
+}
+
+
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["EMR_DATA_DIR"] = str(tmp_path_factory.mktemp("e2e") / "var")
+    env["EMR_MFA_REQUIRED_ROLES"] = ""
+    for username, (full_name, roles) in STAFF.items():
+        role_args = [arg for role in roles for arg in ("--role", role)]
+        result = emr(
+            "users",
+            "create",
+            "--username",
+            username,
+            "--password",
+            PASSWORD,
+            "--full-name",
+            full_name,
+            *role_args,
+            env=env,
+        )
+        assert result.returncode == 0, result.stderr
     port = free_port()
     with serving(["run", "--port", str(port)], env, port, timeout=600) as url:
         yield url
+
+
+def sign_in(page: Page, app_url: str, username: str, otp: str | None = None) -> None:
+    page.goto(app_url + "/login")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    if otp:
+        page.locator("#otp").fill(otp)
+        page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#sign-out")).to_be_visible(timeout=30_000)
 
 
 @pytest.fixture(scope="session")

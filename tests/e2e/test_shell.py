@@ -3,11 +3,13 @@
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import sign_in
+
 pytestmark = pytest.mark.platform
 
 
 def test_ui_renders_and_shows_api_health(page: Page, app_url: str) -> None:
-    page.goto(app_url + "/")
+    sign_in(page, app_url, "cleo")
     expect(page.get_by_role("heading", name="Today")).to_be_visible(timeout=30_000)
     badge = page.locator("#api-status")
     expect(badge).to_have_text("API online", timeout=30_000)
@@ -15,7 +17,7 @@ def test_ui_renders_and_shows_api_health(page: Page, app_url: str) -> None:
 
 
 def test_navigation_reaches_each_section(page: Page, app_url: str) -> None:
-    page.goto(app_url + "/")
+    sign_in(page, app_url, "cleo")
     for label, heading in [("Schedule", "Schedule"), ("Group notes", "Group notes")]:
         page.get_by_role("link", name=label).click()
         expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=15_000)

@@ -79,18 +79,37 @@ async def test_users_cli_create_reset_disable(
 ) -> None:
     env = project_env | {"DATABASE_URL": database_url}
     created = emr(
-        "users", "create", "--username", "amy", "--password", PASSWORD,
-        "--role", "clinician", "--role", "facilitator", env=env,
-    )  # fmt: skip
+        "users",
+        "create",
+        "--username",
+        "amy",
+        "--password",
+        PASSWORD,
+        "--role",
+        "clinician",
+        "--role",
+        "facilitator",
+        env=env,
+    )
     assert created.returncode == 0, created.stderr
     assert "clinician, facilitator" in created.stdout
-    again = emr("users", "create", "--username", "amy", "--password", PASSWORD,
-                "--role", "clinician", env=env)  # fmt: skip
+    again = emr(
+        "users",
+        "create",
+        "--username",
+        "amy",
+        "--password",
+        PASSWORD,
+        "--role",
+        "clinician",
+        env=env,
+    )
     assert again.returncode == 1 and "taken" in again.stderr
     await sign_in(client, "amy")
 
-    reset = emr("users", "reset-password", "--username", "amy", "--password", "Fresh-Start-2026",
-                env=env)  # fmt: skip
+    reset = emr(
+        "users", "reset-password", "--username", "amy", "--password", "Fresh-Start-2026", env=env
+    )
     assert reset.returncode == 0
     ok = await client.post(
         "/api/v1/auth/token", json={"username": "amy", "password": "Fresh-Start-2026"}

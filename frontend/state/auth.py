@@ -1,0 +1,137 @@
+"""The signed-in user. Tokens live only in backend-only vars (``_access``, ``_refresh``):
+they never reach the browser. Logout clears every page state, so nothing about the
+user or their patients outlives the session in memory or in the browser."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import reflex as rx
+
+from frontend.api import api_client
+from shared.client import ApiError, EmrClient
+
+T = TypeVar("T")
+WARNING_SECONDS = 60
+
+
+class AuthState(rx.State):
+    username: str = ""
+    full_name: str = ""
+    roles: list[str] = []
+    mfa_enabled: bool = False
+    mfa_enrolment_required: bool = False
+    idle_timeout_minutes: int = 15
+    need_otp: bool = False
+    error: str = ""
+    busy: bool = False
+    idle_warning: bool = False
+    _access: str = ""
+    _refresh: str = ""
+    _last_activity: float = 0.0
+
+    @rx.var
+    def signed_in(self) -> bool:
+        return bool(self.username)
+
+    @rx.var
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+    @rx.var
+    def is_auditor(self) -> bool:
+        return "auditor" in self.roles
+
+    @rx.event
+    async def sign_in(self, form: dict[str, Any]) -> Any:
+        self.busy, self.error = True, ""
+        yield
+        try:
+            async with api_client() as client:
+                pair = await client.sign_in(
+                    str(form.get("username", "")),
+                    str(form.get("password", "")),
+                    str(form.get("otp") or "") or None,
+                )
+                self._access, self._refresh = pair.access_token, pair.refresh_token
+                client.use_token(pair.access_token)
+                await self._load_me(client)
+        except ApiError as error:
+            self.need_otp = self.need_otp or bool(error.problem.get("mfa_required"))
+            self.error = error.detail
+            self.busy = False
+            return
+        self.busy, self.need_otp = False, False
+        self._last_activity = time.time()
+        yield rx.redirect("/account" if self.mfa_enrolment_required else "/")
+
+    async def _load_me(self, client: EmrClient) -> None:
+        me = await client.me()
+        self.username, self.full_name = me.username, me.full_name
+        self.roles = [r.value for r in me.roles]
+        self.mfa_enabled, self.mfa_enrolment_required = me.mfa_enabled, me.mfa_enrolment_required
+        self.idle_timeout_minutes = me.idle_timeout_minutes
+
+    async def call(self, action: Callable[[EmrClient], Awaitable[T]]) -> T:
+        """Run ``action`` with the user's token, refreshing it once if it expired."""
+        self._last_activity = time.time()
+        self.idle_warning = False
+        async with api_client(self._access) as client:
+            try:
+                return await action(client)
+            except ApiError as error:
+                if error.status != 401 or not self._refresh:
+                    raise
+            pair = await client.refresh(self._refresh)
+            self._access, self._refresh = pair.access_token, pair.refresh_token
+            client.use_token(pair.access_token)
+            return await action(client)
+
+    @rx.event
+    async def require_sign_in(self) -> Any:
+        if not self.username:
+            return rx.redirect("/login")
+        return None
+
+    @rx.event
+    async def tick(self, _value: Any = None) -> Any:
+        """Every 15 s: warn a minute before the idle limit, sign out at it."""
+        if not self.username:
+            return None
+        idle = time.time() - self._last_activity
+        limit = self.idle_timeout_minutes * 60
+        if idle >= limit:
+            return await self.sign_out()
+        self.idle_warning = idle >= limit - WARNING_SECONDS
+        return None
+
+    @rx.event
+    async def stay_signed_in(self) -> None:
+        try:
+            await self.call(lambda client: client.me())
+        except ApiError:
+            await self.sign_out()
+
+    @rx.event
+    async def sign_out(self) -> Any:
+        if self._access:
+            try:
+                async with api_client(self._access) as client:
+                    await client.sign_out()
+            except ApiError:
+                pass  # the session may already be over; clear locally regardless
+        for state in _CLEARED_ON_SIGN_OUT:
+            (await self.get_state(state)).reset()
+        self.reset()
+        return rx.redirect("/login")
+
+
+_CLEARED_ON_SIGN_OUT: list[type[rx.State]] = []
+
+
+def clear_on_sign_out(state: type[rx.State]) -> type[rx.State]:
+    """Register a page state holding user or patient data to be reset at sign-out."""
+    _CLEARED_ON_SIGN_OUT.append(state)
+    return state
