@@ -19,6 +19,7 @@ from backend.lib.logs import configure_logging
 from backend.lib.policy import PUBLIC, authorize
 from backend.lib.problems import EXCEPTION_HANDLERS
 from backend.lib.request_id import request_id_middleware
+from backend.patients.routes import PatientController
 from backend.system.routes import SystemController, docs_assets
 
 ROUTERS: list[ControllerRouterHandler] = [
@@ -28,6 +29,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     UserController,
     BreakGlassController,
     AuditController,
+    PatientController,
 ]
 
 

@@ -20,6 +20,7 @@ from backend.audit.service import Actor, record
 from backend.db.base import utcnow
 from backend.lib.auth import Principal
 from backend.lib.problems import Problem
+from backend.patients.models import Patient
 from shared.enums import CLINICAL_ROLES
 
 BREAK_GLASS_DURATION = timedelta(hours=4)
@@ -68,6 +69,8 @@ async def require_patient_access(
 async def break_glass(
     session: AsyncSession, actor: Actor, principal: Principal, patient_id: uuid.UUID, reason: str
 ) -> BreakGlass:
+    if await session.get(Patient, patient_id) is None:
+        raise Problem(404, f"No patient {patient_id}.")
     grant = BreakGlass(
         user_id=principal.user_id,
         patient_id=patient_id,

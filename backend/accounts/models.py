@@ -83,7 +83,7 @@ class BreakGlass(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     user_id: uuid.UUID = Field(foreign_key="app_user.id", index=True)
-    patient_id: uuid.UUID = Field(index=True)
+    patient_id: uuid.UUID = Field(foreign_key="patient.id", index=True)
     reason: str = Field(max_length=500)
     created_at: datetime = timestamp(default_now=True)
     expires_at: datetime = timestamp()

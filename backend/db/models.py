@@ -3,5 +3,6 @@
 from backend.accounts import models as accounts
 from backend.audit import models as audit
 from backend.db.base import metadata
+from backend.patients import models as patients
 
-__all__ = ["accounts", "audit", "metadata"]
+__all__ = ["accounts", "audit", "metadata", "patients"]

@@ -140,13 +140,14 @@ async def test_auditor_report_filters_sorts_and_exports_csv(
 async def test_break_glass_is_reasoned_audited_and_reported(
     client: AsyncTestClient, make_user
 ) -> None:
-    import uuid
-
     await make_user("tess", Role.CLINICIAN)
     await make_user("uma", Role.AUDITOR)
     await make_user("val", Role.BILLER)
-    patient = str(uuid.uuid4())
+    await make_user("ines", Role.CLINICIAN)
+    patient = await _register(client, await sign_in(client, "ines"))
     clinician = await sign_in(client, "tess")
+    before = await client.get(f"/api/v1/patients/{patient}", headers=clinician)
+    assert before.status_code == 403
     short = await client.post(
         "/api/v1/break-glass", json={"patient_id": patient, "reason": "why"}, headers=clinician
     )
@@ -157,6 +158,8 @@ async def test_break_glass_is_reasoned_audited_and_reported(
         headers=clinician,
     )
     assert grant.status_code == 201
+    after = await client.get(f"/api/v1/patients/{patient}", headers=clinician)
+    assert after.status_code == 200
     biller = await sign_in(client, "val")
     refused = await client.post(
         "/api/v1/break-glass",
@@ -174,3 +177,44 @@ async def test_break_glass_is_reasoned_audited_and_reported(
         headers=auditor,
     )
     assert events.json()["items"][0]["detail"]["reason"].startswith("Crisis call")
+
+
+async def _register(client: AsyncTestClient, headers: dict[str, str]) -> str:
+    body = {"given_name": "Jamie", "family_name": "Rivera", "birth_date": "1988-04-02"}
+    response = await client.post("/api/v1/patients", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def test_reading_a_chart_is_audited_with_user_patient_time_and_source(
+    client: AsyncTestClient, make_user, database_url: str
+) -> None:
+    await make_user("kai", Role.CLINICIAN)
+    await make_user("lou", Role.CLINICIAN)
+    kai = await sign_in(client, "kai")
+    patient = await _register(client, kai)
+    chart = await client.get(
+        f"/api/v1/patients/{patient}", headers=kai | {"User-Agent": "tablet-ward-3"}
+    )
+    assert chart.status_code == 200
+    assert chart.json()["mrn"].startswith("MRN")
+    lou = await sign_in(client, "lou")
+    denied = await client.get(f"/api/v1/patients/{patient}", headers=lou)
+    assert denied.status_code == 403
+
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT * FROM audit_event WHERE entity = 'patient' AND action = 'read' ORDER BY id"
+        )
+    finally:
+        await conn.close()
+    assert [(r["actor_username"], r["outcome"]) for r in rows] == [
+        ("kai", "success"),
+        ("lou", "denied"),
+    ]
+    read = rows[0]
+    assert str(read["patient_id"]) == patient
+    assert read["occurred_at"] is not None
+    assert read["ip"] == "testclient"  # the peer address Litestar's test client reports
+    assert read["user_agent"] == "tablet-ward-3"

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
+import asyncpg
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -38,7 +39,8 @@ def _operations(document: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def _concrete(path: str) -> str:
+def _concrete(path: str, patient_id: str) -> str:
+    path = path.replace("{patient_id}", patient_id)
     return re.sub(r"\{\w+\}", str(uuid.uuid4()), path)
 
 
@@ -60,18 +62,37 @@ async def test_every_documented_route_declares_a_policy(matrix_client) -> None:
         assert has_policy(policies[operation]), f"{operation} has no access policy"
 
 
-async def test_role_by_route_matrix(matrix_client, make_user) -> None:
+async def _patient_everyone_treats(client, database_url: str) -> str:
+    """A patient with every test user on the care team, so the matrix tests roles alone."""
+    headers = await sign_in(client, "user-clinician")
+    body = {"given_name": "Test", "family_name": "Patient", "birth_date": "1990-01-01"}
+    patient_id = (await client.post("/api/v1/patients", json=body, headers=headers)).json()["id"]
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(
+            "INSERT INTO care_team_member (id, patient_id, user_id, added_at)"
+            " SELECT gen_random_uuid(), $1, id, now() FROM app_user"
+            " ON CONFLICT DO NOTHING",
+            uuid.UUID(patient_id),
+        )
+    finally:
+        await conn.close()
+    return str(patient_id)
+
+
+async def test_role_by_route_matrix(matrix_client, make_user, database_url: str) -> None:
     app, client = matrix_client
     document = (await client.get("/api/schema/openapi.json")).json()
     policies = _policies(app)
     for role in Role:
         await make_user(f"user-{role.value}", role)
+    patient_id = await _patient_everyone_treats(client, database_url)
 
     headers: dict[Role, dict[str, str]] = {}
     checked = 0
     for path, method in _operations(document):
         opt = policies[(path, method)]
-        url = _concrete(path)
+        url = _concrete(path, patient_id)
         if opt.get("public"):
             continue
         anonymous = await client.request(method, url, json={})
