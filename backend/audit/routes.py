@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.params import Parameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,36 +27,33 @@ SortKey = Literal["id", "occurred_at", "actor_username", "action", "entity", "ou
 CSV_LIMIT = 100_000
 
 
-def _filter(
-    since: datetime | None,
-    until: datetime | None,
-    user: str | None,
-    patient_id: uuid.UUID | None,
-    action: str | None,
+def provide_filter(
+    since: datetime | None = None,
+    until: datetime | None = None,
+    user: str | None = Parameter(default=None, max_length=64),
+    patient_id: uuid.UUID | None = None,
+    action: str | None = Parameter(default=None, max_length=40),
 ) -> AuditFilter:
+    """The report's filters, shared by the table and the CSV export."""
     return AuditFilter(since=since, until=until, user=user, patient_id=patient_id, action=action)
 
 
 class AuditController(Controller):
     path = "/api/v1/audit"
     tags = ["audit"]
+    dependencies = {"where": Provide(provide_filter, sync_to_thread=False)}
 
     @get("/events", opt=allow(Role.AUDITOR), summary="Search the audit trail")
     async def events(
         self,
         request: Request[Principal, Any, State],
         db_session: AsyncSession,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        user: str | None = Parameter(default=None, max_length=64),
-        patient_id: uuid.UUID | None = None,
-        action: str | None = Parameter(default=None, max_length=40),
+        where: AuditFilter,
         sort: SortKey = "occurred_at",
         order: Literal["asc", "desc"] = "desc",
         limit: int = Parameter(default=50, ge=1, le=500),
         offset: int = Parameter(default=0, ge=0),
     ) -> AuditPage:
-        where = _filter(since, until, user, patient_id, action)
         rows, total = await service.search(
             db_session, where, sort=sort, descending=order == "desc", limit=limit, offset=offset
         )
@@ -74,13 +72,8 @@ class AuditController(Controller):
         self,
         request: Request[Principal, Any, State],
         db_session: AsyncSession,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        user: str | None = Parameter(default=None, max_length=64),
-        patient_id: uuid.UUID | None = None,
-        action: str | None = Parameter(default=None, max_length=40),
+        where: AuditFilter,
     ) -> Response[str]:
-        where = _filter(since, until, user, patient_id, action)
         rows, _ = await service.search(
             db_session, where, sort="id", descending=False, limit=CSV_LIMIT, offset=0
         )
