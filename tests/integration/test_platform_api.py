@@ -1,5 +1,8 @@
 """The API's platform behaviour: health, OpenAPI, offline docs, problem+json errors."""
 
+import io
+import json
+import logging
 from collections.abc import AsyncGenerator
 from dataclasses import replace
 
@@ -9,6 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from backend.app import create_app
 from backend.config import Settings
+from backend.lib.logs import JsonFormatter
 from backend.lib.policy import PUBLIC
 
 pytestmark = pytest.mark.platform
@@ -127,3 +131,19 @@ async def test_unexpected_error_hides_internals_but_gives_request_id(
     assert body["request_id"] == "req-12345678"
     assert "SELECT" not in response.text and "Traceback" not in response.text
     assert "Jane" not in response.text
+
+
+async def test_logs_are_json_lines_carrying_the_request_id(
+    small_body_client: AsyncTestClient,
+) -> None:
+    (handler,) = [
+        h for h in logging.getLogger("emr").handlers if isinstance(h.formatter, JsonFormatter)
+    ]
+    assert isinstance(handler, logging.StreamHandler)
+    stream = io.StringIO()
+    handler.setStream(stream)
+    await small_body_client.post("/api/v1/_boom", headers={"x-request-id": "req-logline-1"})
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    errors = [line for line in lines if line["level"] == "error"]
+    assert errors and errors[0]["request_id"] == "req-logline-1"
+    assert errors[0]["error"] == "RuntimeError"
