@@ -19,7 +19,7 @@ from backend.lib.logs import configure_logging
 from backend.lib.policy import PUBLIC, authorize
 from backend.lib.problems import EXCEPTION_HANDLERS
 from backend.lib.request_id import request_id_middleware
-from backend.patients.routes import PatientController
+from backend.patients.routes import EpisodeController, PatientController, ProgramController
 from backend.system.routes import SystemController, docs_assets
 
 ROUTERS: list[ControllerRouterHandler] = [
@@ -30,6 +30,8 @@ ROUTERS: list[ControllerRouterHandler] = [
     BreakGlassController,
     AuditController,
     PatientController,
+    EpisodeController,
+    ProgramController,
 ]
 
 

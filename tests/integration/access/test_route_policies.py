@@ -70,8 +70,8 @@ async def _patient_everyone_treats(client, database_url: str) -> str:
     conn = await asyncpg.connect(database_url)
     try:
         await conn.execute(
-            "INSERT INTO care_team_member (id, patient_id, user_id, added_at)"
-            " SELECT gen_random_uuid(), $1, id, now() FROM app_user"
+            "INSERT INTO care_team_member (id, patient_id, user_id, role, added_at)"
+            " SELECT gen_random_uuid(), $1, id, 'clinician', now() FROM app_user"
             " ON CONFLICT DO NOTHING",
             uuid.UUID(patient_id),
         )
