@@ -217,3 +217,27 @@ def audit_verify() -> None:
         click.echo(f"BROKEN at event {event_id}: {why} ({checked} events read)")
         sys.exit(1)
     click.echo(f"ok {checked} events")
+
+
+@main.group()
+def seed() -> None:
+    """Demonstration data."""
+
+
+@seed.command("demo")
+@click.option("--force", is_flag=True, help="Seed even if the database holds real patients.")
+def seed_demo(force: bool) -> None:
+    """Programs, staff (demo passwords printed once) and 30 clients. Safe to rerun."""
+    from backend.seed import RealDataError
+    from backend.seed import seed_demo as run_seed
+
+    try:
+        report = asyncio.run(run_seed(prepared_database(), force=force))
+    except RealDataError as error:
+        raise click.ClickException(f"{error} Refusing to add demo data; use --force.") from error
+    for username, role, password in report.created_users:
+        click.echo(f"user {username:<18} role {role:<12} password {password}")
+    if report.already_seeded:
+        click.echo("demo data already present: nothing added")
+    else:
+        click.echo(f"seeded {report.patients} demo clients")
