@@ -10,7 +10,12 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
-from backend.accounts.routes import AuthController, BreakGlassController, UserController
+from backend.accounts.routes import (
+    AuthController,
+    BreakGlassController,
+    StaffController,
+    UserController,
+)
 from backend.audit.routes import AuditController
 from backend.config import Settings, get_settings
 from backend.db.session import database_lifespan, provide_db_session
@@ -27,6 +32,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     docs_assets,
     AuthController,
     UserController,
+    StaffController,
     BreakGlassController,
     AuditController,
     PatientController,

@@ -3,12 +3,15 @@
 import reflex as rx
 
 from backend.asgi import ApiMount
-from frontend.pages import admin, sections
+from frontend.pages import admin, patients, sections
 from frontend.pages.account import account
+from frontend.pages.chart import chart
 from frontend.pages.home import today
 from frontend.pages.login import login
 from frontend.state.admin import AuditState, UsersState
 from frontend.state.auth import AuthState
+from frontend.state.chart import ChartState
+from frontend.state.patients import PatientsState
 
 api_mount = ApiMount()
 
@@ -20,7 +23,16 @@ app.add_page(login, route="/login", title="Sign in · EMR")
 app.add_page(today, route="/", title="Today · EMR", on_load=signed_in)
 app.add_page(sections.schedule, route="/schedule", title="Schedule · EMR", on_load=signed_in)
 app.add_page(sections.groups, route="/groups", title="Group notes · EMR", on_load=signed_in)
-app.add_page(sections.patients, route="/patients", title="Patients · EMR", on_load=signed_in)
+app.add_page(
+    patients.patient_list,
+    route="/patients",
+    title="Patients · EMR",
+    on_load=[signed_in, PatientsState.search],
+)
+app.add_page(patients.register, route="/patients/new", title="Register · EMR", on_load=signed_in)
+app.add_page(
+    chart, route="/patients/[patient_id]", title="Chart · EMR", on_load=[signed_in, ChartState.load]
+)
 app.add_page(account, route="/account", title="My account · EMR", on_load=signed_in)
 app.add_page(
     admin.users, route="/admin/users", title="Users · EMR", on_load=[signed_in, UsersState.load]

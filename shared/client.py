@@ -11,17 +11,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from pydantic import BaseModel
 
 from shared.schemas.accounts import (
     Me,
     MfaEnrolment,
     RecoveryCodes,
+    StaffMember,
     TokenPair,
     UserCreate,
     UserRead,
     UserUpdate,
 )
 from shared.schemas.audit import AuditPage
+from shared.schemas.patients import (
+    AllergyCreate,
+    CareTeamCreate,
+    ChartSummary,
+    DiagnosisCreate,
+    DischargeCreate,
+    EpisodeCreate,
+    EpisodeRead,
+    PatientCreate,
+    PatientPage,
+    PatientRead,
+    PatientUpdate,
+    ProgramRead,
+    TransitionCreate,
+)
 from shared.schemas.system import HealthRead
 
 
@@ -135,3 +152,65 @@ class EmrClient:
     async def audit_csv(self, **filters: Any) -> str:
         params = {k: v for k, v in filters.items() if v not in (None, "")}
         return (await self._request("GET", "/api/v1/audit/events.csv", params=params)).text
+
+    async def staff(self) -> list[StaffMember]:
+        return [StaffMember.model_validate(s) for s in (await self._get("/api/v1/staff"))]
+
+    async def _get(self, path: str, **params: Any) -> Any:
+        clean = {k: v for k, v in params.items() if v not in (None, "")}
+        return (await self._request("GET", path, params=clean)).json()
+
+    async def _post(self, path: str, body: BaseModel) -> Any:
+        return (await self._request("POST", path, json=body.model_dump(mode="json"))).json()
+
+    async def search_patients(self, **filters: Any) -> PatientPage:
+        return PatientPage.model_validate(await self._get("/api/v1/patients", **filters))
+
+    async def register_patient(self, data: PatientCreate) -> PatientRead:
+        return PatientRead.model_validate(await self._post("/api/v1/patients", data))
+
+    async def patient_summary(self, patient_id: str) -> ChartSummary:
+        return ChartSummary.model_validate(
+            await self._get(f"/api/v1/patients/{patient_id}/summary")
+        )
+
+    async def update_patient(
+        self, patient_id: str, data: PatientUpdate, version: int
+    ) -> PatientRead:
+        response = await self._request(
+            "PATCH",
+            f"/api/v1/patients/{patient_id}",
+            json=data.model_dump(mode="json", exclude_unset=True),
+            headers={"If-Match": f'"{version}"'},
+        )
+        return PatientRead.model_validate(response.json())
+
+    async def programs(self) -> list[ProgramRead]:
+        return [ProgramRead.model_validate(p) for p in await self._get("/api/v1/programs")]
+
+    async def add_care_team(self, patient_id: str, data: CareTeamCreate) -> None:
+        await self._post(f"/api/v1/patients/{patient_id}/care-team", data)
+
+    async def remove_care_team(self, patient_id: str, member_id: str) -> None:
+        await self._request("DELETE", f"/api/v1/patients/{patient_id}/care-team/{member_id}")
+
+    async def admit(self, patient_id: str, data: EpisodeCreate) -> EpisodeRead:
+        return EpisodeRead.model_validate(
+            await self._post(f"/api/v1/patients/{patient_id}/episodes", data)
+        )
+
+    async def transition(self, episode_id: str, data: TransitionCreate) -> EpisodeRead:
+        return EpisodeRead.model_validate(
+            await self._post(f"/api/v1/episodes/{episode_id}/transitions", data)
+        )
+
+    async def discharge(self, episode_id: str, data: DischargeCreate) -> EpisodeRead:
+        return EpisodeRead.model_validate(
+            await self._post(f"/api/v1/episodes/{episode_id}/discharge", data)
+        )
+
+    async def add_diagnosis(self, patient_id: str, data: DiagnosisCreate) -> None:
+        await self._post(f"/api/v1/patients/{patient_id}/diagnoses", data)
+
+    async def add_allergy(self, patient_id: str, data: AllergyCreate) -> None:
+        await self._post(f"/api/v1/patients/{patient_id}/allergies", data)

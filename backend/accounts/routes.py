@@ -28,6 +28,7 @@ from shared.schemas.accounts import (
     PasswordReset,
     RecoveryCodes,
     RefreshRequest,
+    StaffMember,
     TokenPair,
     TokenRequest,
     UserCreate,
@@ -178,3 +179,21 @@ class BreakGlassController(Controller):
             db_session, request_actor(request), request.user, data.patient_id, data.reason
         )
         return BreakGlassRead.model_validate(grant, from_attributes=True)
+
+
+class StaffController(Controller):
+    path = "/api/v1/staff"
+    tags = ["users"]
+
+    @get("/", opt=signed_in(), summary="Active staff, for care-team and scheduling pickers")
+    async def staff(self, db_session: AsyncSession) -> list[StaffMember]:
+        return [
+            StaffMember(
+                id=u.id,
+                username=u.username,
+                full_name=u.full_name,
+                roles=[Role(r) for r in u.roles],
+            )
+            for u in await service.list_users(db_session)
+            if not u.disabled
+        ]

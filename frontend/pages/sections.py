@@ -15,7 +15,3 @@ def schedule() -> rx.Component:
 
 def groups() -> rx.Component:
     return _section("Group notes", "Document a group session for every member (facilitators).")
-
-
-def patients() -> rx.Component:
-    return _section("Patients", "Charts, treatment plans and measures (clinicians).")

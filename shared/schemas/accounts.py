@@ -85,6 +85,13 @@ class UserRead(BaseModel):
     version: int
 
 
+class StaffMember(BaseModel):
+    id: uuid.UUID
+    username: str
+    full_name: str
+    roles: list[Role]
+
+
 class BreakGlassCreate(BaseModel):
     patient_id: uuid.UUID
     reason: str = Field(min_length=10, max_length=500)
