@@ -26,7 +26,9 @@ $(WEB): $(STAMP) rxconfig.py
 	$(BIN)/reflex export --frontend-only --no-zip --loglevel warning
 	touch $@
 
+# A brand-new database gets the demo organisation (its passwords are printed once).
 run: setup
+	$(BIN)/emr seed demo --if-empty
 	$(BIN)/emr run
 
 lint: setup

@@ -226,13 +226,18 @@ def seed() -> None:
 
 @seed.command("demo")
 @click.option("--force", is_flag=True, help="Seed even if the database holds real patients.")
-def seed_demo(force: bool) -> None:
+@click.option("--if-empty", is_flag=True, help="Only seed a database without users yet.")
+def seed_demo(force: bool, if_empty: bool) -> None:
     """Programs, staff (demo passwords printed once) and 30 clients. Safe to rerun."""
-    from backend.seed import RealDataError
+    from backend.seed import RealDataError, has_users
     from backend.seed import seed_demo as run_seed
 
+    url = prepared_database()
+    if if_empty and asyncio.run(has_users(url)):
+        click.echo("database already has users: no demo data added")
+        return
     try:
-        report = asyncio.run(run_seed(prepared_database(), force=force))
+        report = asyncio.run(run_seed(url, force=force))
     except RealDataError as error:
         raise click.ClickException(f"{error} Refusing to add demo data; use --force.") from error
     for username, role, password in report.created_users:

@@ -117,6 +117,11 @@ async def _real_patients(session: AsyncSession) -> int:
     return int(result.one())
 
 
+async def has_users(url: str) -> bool:
+    async with admin.transaction(url) as session:
+        return bool((await session.exec(select(func.count()).select_from(User))).one())
+
+
 async def seed_demo(url: str, *, force: bool = False) -> SeedReport:
     report = SeedReport()
     async with admin.transaction(url) as session:

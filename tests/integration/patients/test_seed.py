@@ -18,6 +18,8 @@ async def test_seed_demo_is_idempotent_and_usable(
     assert first.returncode == 0, first.stderr
     assert first.stdout.count("-Demo-2026!") == 7
     assert "seeded 30 demo clients" in first.stdout
+    skipped = emr("seed", "demo", "--if-empty", env=env, timeout=300)
+    assert "already has users" in skipped.stdout
     second = emr("seed", "demo", env=env, timeout=300)
     assert second.returncode == 0
     assert "password" not in second.stdout and "already present" in second.stdout
