@@ -38,12 +38,13 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# Each run keeps its temporary files in the checkout, apart from other runs on the machine.
 unit: setup
-	$(BIN)/pytest tests/unit tests/integration
+	$(BIN)/pytest tests/unit tests/integration --basetemp=.pytest-tmp/unit
 
 # Browser tests run in their own pytest process (Playwright keeps its own event loop).
 e2e: setup
-	$(BIN)/pytest tests/e2e
+	$(BIN)/pytest tests/e2e --basetemp=.pytest-tmp/e2e
 
 test: lint typecheck unit e2e
 
