@@ -228,6 +228,50 @@ def clinical() -> rx.Component:
     )
 
 
+def demographics() -> rx.Component:
+    return _section(
+        "Contact and identity",
+        rx.form(
+            rx.grid(
+                rx.input(
+                    name="preferred_name",
+                    default_value=ChartState.preferred,
+                    placeholder="Preferred name",
+                    size="3",
+                    id="edit-preferred",
+                ),
+                rx.input(
+                    name="pronouns",
+                    default_value=ChartState.pronouns,
+                    placeholder="Pronouns",
+                    size="3",
+                ),
+                rx.input(
+                    name="email", default_value=ChartState.email, placeholder="Email", size="3"
+                ),
+                rx.input(
+                    name="phone",
+                    default_value=ChartState.phone,
+                    placeholder="Mobile phone",
+                    size="3",
+                ),
+                columns=rx.breakpoints(initial="1", sm="2"),
+                spacing="2",
+                width="100%",
+            ),
+            rx.hstack(
+                rx.button("Save", type="submit", size="3", id="edit-save"),
+                rx.text(ChartState.saved, color_scheme="green"),
+                margin_top="0.6em",
+                align="center",
+            ),
+            on_submit=ChartState.save_demographics,
+            width="100%",
+        ),
+        id="demographics",
+    )
+
+
 def chart() -> rx.Component:
     return shell(
         "Chart",
@@ -240,7 +284,7 @@ def chart() -> rx.Component:
             rx.vstack(
                 header(),
                 rx.grid(
-                    timeline(),
+                    rx.vstack(timeline(), demographics(), width="100%"),
                     rx.vstack(care_team(), clinical(), width="100%"),
                     columns=rx.breakpoints(initial="1", md="2"),
                     spacing="4",

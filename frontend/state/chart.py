@@ -18,6 +18,7 @@ from shared.schemas.patients import (
     DiagnosisCreate,
     DischargeCreate,
     EpisodeCreate,
+    PatientUpdate,
     TransitionCreate,
 )
 
@@ -72,7 +73,11 @@ class ChartState(rx.State):
     allergies: list[dict[str, str]] = []
     programs: list[dict[str, str]] = []
     staff: list[dict[str, str]] = []
+    email: str = ""
+    phone: str = ""
+    version: int = 0
     error: str = ""
+    saved: str = ""
     loaded: bool = False
 
     @rx.var
@@ -103,6 +108,8 @@ class ChartState(rx.State):
             patient.mrn,
         )
         self.status = patient.status.value
+        self.email, self.version = patient.email, patient.version
+        self.phone = patient.phones[0].number if patient.phones else ""
         current = summary.current_episode
         self.level = LEVEL_NAMES[current.level_of_care.value] if current else ""
         self.program = current.program if current else ""
@@ -189,6 +196,23 @@ class ChartState(rx.State):
     @rx.event
     async def remove_member(self, member_id: str) -> None:
         await self._act(lambda: member_id, lambda c, d: c.remove_care_team(self.patient_id, d))
+
+    @rx.event
+    async def save_demographics(self, form: dict[str, Any]) -> None:
+        """Sends the version this screen was built from: a colleague's newer save wins
+        and this one is refused with a message, never silently overwritten."""
+        phone = str(form.get("phone", "")).strip()
+        version = self.version
+        await self._act(
+            lambda: PatientUpdate(
+                preferred_name=str(form.get("preferred_name", "")).strip(),
+                pronouns=str(form.get("pronouns", "")).strip(),
+                email=str(form.get("email", "")).strip(),
+                phones=[{"kind": "mobile", "number": phone}] if phone else [],
+            ),
+            lambda c, d: c.update_patient(self.patient_id, d, version),
+        )
+        self.saved = "" if self.error else "Saved."
 
     @rx.event
     async def add_diagnosis(self, form: dict[str, Any]) -> None:

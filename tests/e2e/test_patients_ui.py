@@ -92,3 +92,31 @@ def test_registration_shows_inline_errors_and_writes_nothing(page: Page, app_url
     page.locator("#search-q").fill("Future Person")
     page.locator("#search-go").click()
     expect(page.locator("#patient-results")).not_to_contain_text("Person", timeout=10_000)
+
+
+def test_a_stale_edit_is_refused_not_silently_saved(page: Page, app_url: str) -> None:
+    with httpx.Client(base_url=app_url) as api:
+        token = api.post("/api/v1/auth/token", json={"username": "cleo", "password": PASSWORD})
+        auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        body = {"given_name": "Stale", "family_name": "Edit", "birth_date": "1980-05-05"}
+        patient = api.post("/api/v1/patients", json=body, headers=auth).json()
+        sign_in(page, app_url, "cleo")
+        page.goto(f"{app_url}/patients/{patient['id']}")
+        expect(page.locator("#chart-name")).to_have_text("Stale Edit", timeout=20_000)
+        colleague = api.patch(
+            f"/api/v1/patients/{patient['id']}",
+            json={"pronouns": "he/him"},
+            headers=auth | {"If-Match": '"1"'},
+        )
+        assert colleague.status_code == 200
+    page.locator("#edit-preferred").fill("Stan")
+    page.locator("#edit-save").click()
+    expect(page.locator("#chart-error")).to_contain_text(
+        "changed since you read it", timeout=15_000
+    )
+    page.reload()
+    expect(page.locator("#chart-name")).to_have_text("Stale Edit", timeout=20_000)
+    expect(page.locator("#edit-preferred")).to_have_value("")
+    page.locator("#edit-preferred").fill("Stan")
+    page.locator("#edit-save").click()
+    expect(page.get_by_text("Saved.")).to_be_visible(timeout=15_000)
