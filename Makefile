@@ -40,11 +40,13 @@ typecheck: setup
 
 # Each run keeps its temporary files in the checkout, apart from other runs on the machine.
 unit: setup
-	$(BIN)/pytest tests/unit tests/integration --basetemp=.pytest-tmp/unit
+	mkdir -p .pytest-tmp
+	$(BIN)/pytest tests/unit tests/integration --basetemp=$(CURDIR)/.pytest-tmp/unit
 
 # Browser tests run in their own pytest process (Playwright keeps its own event loop).
 e2e: setup
-	$(BIN)/pytest tests/e2e --basetemp=.pytest-tmp/e2e
+	mkdir -p .pytest-tmp
+	$(BIN)/pytest tests/e2e --basetemp=$(CURDIR)/.pytest-tmp/e2e
 
 test: lint typecheck unit e2e
 
