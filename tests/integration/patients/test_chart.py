@@ -1,5 +1,6 @@
 """Episodes across programs, care team access, diagnoses, allergies, the summary."""
 
+import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -58,8 +59,16 @@ async def test_residential_to_iop_is_one_continuous_timeline(
     assert [t["kind"] for t in timeline] == ["admission", "transition", "discharge"]
 
 
+async def _count(database_url: str, table: str) -> int:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return int(await conn.fetchval(f"SELECT count(*) FROM {table}"))  # noqa: S608
+    finally:
+        await conn.close()
+
+
 async def test_unknown_program_is_422_naming_the_field(
-    client: AsyncTestClient, clinician, register
+    client: AsyncTestClient, clinician, register, database_url: str
 ) -> None:
     import uuid
 
@@ -71,6 +80,7 @@ async def test_unknown_program_is_422_naming_the_field(
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "program_id"
+    assert await _count(database_url, "episode") == 0
 
 
 async def test_care_team_grants_access_and_shows_in_summary(
@@ -101,6 +111,7 @@ async def test_diagnoses_are_validated_icd10_and_allergies_recorded(
     bad = await client.post(f"{url}/diagnoses", json={"code": "X99.9.9"}, headers=clinician)
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["field"] == "code"
+    assert await _count(database_url, "diagnosis") == 0
     ok = await client.post(f"{url}/diagnoses", json={"code": "f331"}, headers=clinician)
     assert ok.status_code == 201
     assert ok.json()["code"] == "F33.1"
