@@ -246,6 +246,12 @@ async def episodes_and_timeline(
     return reads, timeline
 
 
+async def read_episode(session: AsyncSession, episode: Episode) -> EpisodeRead:
+    program = await session.get(Program, episode.program_id)
+    assert program is not None, "episode.program_id is a foreign key"
+    return episode_read(episode, program)
+
+
 def episode_read(episode: Episode, program: Program) -> EpisodeRead:
     return EpisodeRead(
         id=episode.id,

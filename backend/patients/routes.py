@@ -184,9 +184,7 @@ class PatientController(Controller):
     ) -> EpisodeRead:
         patient = await _chart(request, db_session, patient_id, demographics=True)
         episode = await episodes.admit(db_session, request_actor(request), patient, data)
-        program = await db_session.get(episodes.Program, episode.program_id)
-        assert program is not None
-        return episodes.episode_read(episode, program)
+        return await episodes.read_episode(db_session, episode)
 
     @post("/{patient_id:uuid}/diagnoses", opt=allow(*CLINICAL), summary="Add a diagnosis")
     async def add_diagnosis(
@@ -232,9 +230,7 @@ class EpisodeController(Controller):
         episode = await episodes.get_episode(db_session, episode_id)
         await _chart(request, db_session, episode.patient_id, demographics=True)
         await episodes.transition(db_session, request_actor(request), request.user, episode, data)
-        program = await db_session.get(episodes.Program, episode.program_id)
-        assert program is not None
-        return episodes.episode_read(episode, program)
+        return await episodes.read_episode(db_session, episode)
 
     @post("/{episode_id:uuid}/discharge", opt=allow(*CHART_STAFF), summary="Discharge")
     async def discharge(
@@ -247,9 +243,7 @@ class EpisodeController(Controller):
         episode = await episodes.get_episode(db_session, episode_id)
         await _chart(request, db_session, episode.patient_id, demographics=True)
         await episodes.discharge(db_session, request_actor(request), episode, data)
-        program = await db_session.get(episodes.Program, episode.program_id)
-        assert program is not None
-        return episodes.episode_read(episode, program)
+        return await episodes.read_episode(db_session, episode)
 
 
 class ProgramController(Controller):
