@@ -25,6 +25,7 @@ from backend.lib.policy import PUBLIC, authorize
 from backend.lib.problems import EXCEPTION_HANDLERS
 from backend.lib.request_id import request_id_middleware
 from backend.patients.routes import EpisodeController, PatientController, ProgramController
+from backend.scheduling.routes import SchedulingController
 from backend.system.routes import SystemController, docs_assets
 
 ROUTERS: list[ControllerRouterHandler] = [
@@ -38,6 +39,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     PatientController,
     EpisodeController,
     ProgramController,
+    SchedulingController,
 ]
 
 

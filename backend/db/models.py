@@ -4,5 +4,6 @@ from backend.accounts import models as accounts
 from backend.audit import models as audit
 from backend.db.base import metadata
 from backend.patients import models as patients
+from backend.scheduling import models as scheduling
 
-__all__ = ["accounts", "audit", "metadata", "patients"]
+__all__ = ["accounts", "audit", "metadata", "patients", "scheduling"]

@@ -139,3 +139,25 @@ def expand(
 def _end(start: datetime, duration: timedelta, tz: ZoneInfo) -> datetime:
     """Elapsed time: a 3-hour session across a DST change still lasts 3 hours."""
     return (start.astimezone(ZoneInfo("UTC")) + duration).astimezone(tz)
+
+
+_DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def describe(occurrences: Sequence[Occurrence], skipped: int = 0) -> str:
+    """Plain language: 'Mon, Wed, Fri 9:00–12:00 · 12 weeks · 36 sessions'."""
+    if not occurrences:
+        return "no sessions"
+    first, last = occurrences[0], occurrences[-1]
+    days = sorted({o.starts_at.weekday() for o in occurrences})
+    day_text = ", ".join(_DAY_NAMES[d] for d in days) if len(days) < 7 else "Daily"
+    hours = f"{first.starts_at:%-H:%M}–{first.ends_at:%-H:%M}"
+    weeks = (last.starts_at.date() - first.starts_at.date()).days // 7 + 1
+    parts = [
+        f"{day_text} {hours}",
+        f"{weeks} week{'s' * (weeks != 1)}",
+        f"{len(occurrences)} session{'s' * (len(occurrences) != 1)}",
+    ]
+    if skipped:
+        parts.append(f"{skipped} holiday{'s' * (skipped != 1)} skipped")
+    return " · ".join(parts)

@@ -1,0 +1,114 @@
+"""Rooms, groups, recurring series, materialized sessions and the bookings that make
+double-booking impossible (a PostgreSQL exclusion constraint, not only a pre-check)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, String, Uuid
+from sqlalchemy.dialects.postgresql import ARRAY, TSTZRANGE, ExcludeConstraint
+from sqlmodel import Field, SQLModel
+
+from backend.db.base import timestamp
+
+
+class Room(SQLModel, table=True):
+    __tablename__ = "room"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    capacity: int | None = None
+    active: bool = True
+
+
+class Group(SQLModel, table=True):
+    """A standing therapy group or IOP track."""
+
+    __tablename__ = "therapy_group"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    program_id: uuid.UUID | None = Field(default=None, foreign_key="program.id")
+    level_of_care: str | None = Field(default=None, max_length=20)
+    capacity: int = 12
+    open_enrollment: bool = True
+    room_id: uuid.UUID | None = Field(default=None, foreign_key="room.id")
+    facilitator_ids: list[uuid.UUID] = Field(
+        default_factory=list, sa_column=Column(ARRAY(Uuid), nullable=False)
+    )
+    duration_minutes: int = 60
+    service_code: str = Field(default="", max_length=10)
+    version: int = 1
+
+
+class Series(SQLModel, table=True):
+    """An RFC 5545 rule at a local start time in an IANA zone; its sessions are rows."""
+
+    __tablename__ = "series"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    group_id: uuid.UUID = Field(foreign_key="therapy_group.id", index=True)
+    rrule: str = Field(max_length=500)
+    start_local: str = Field(max_length=16)
+    timezone: str = Field(max_length=64)
+    duration_minutes: int
+    room_id: uuid.UUID | None = Field(default=None, foreign_key="room.id")
+    facilitator_ids: list[uuid.UUID] = Field(
+        default_factory=list, sa_column=Column(ARRAY(Uuid), nullable=False)
+    )
+    exdates_local: list[str] = Field(
+        default_factory=list, sa_column=Column(ARRAY(String(16)), nullable=False)
+    )
+    rdates_local: list[str] = Field(
+        default_factory=list, sa_column=Column(ARRAY(String(16)), nullable=False)
+    )
+    created_at: datetime = timestamp(default_now=True)
+    version: int = 1
+
+
+class Session(SQLModel, table=True):
+    """One occurrence: it can be moved, cancelled, documented and billed on its own."""
+
+    __tablename__ = "group_session"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    series_id: uuid.UUID | None = Field(default=None, foreign_key="series.id", index=True)
+    group_id: uuid.UUID = Field(foreign_key="therapy_group.id", index=True)
+    starts_at: datetime = timestamp(index=True)
+    ends_at: datetime = timestamp()
+    room_id: uuid.UUID | None = Field(default=None, foreign_key="room.id")
+    facilitator_ids: list[uuid.UUID] = Field(
+        default_factory=list, sa_column=Column(ARRAY(Uuid), nullable=False)
+    )
+    timezone: str = Field(max_length=64)
+    status: str = Field(default="scheduled", max_length=20)
+    cancel_reason: str | None = Field(default=None, max_length=300)
+    moved: bool = False
+    version: int = 1
+
+
+class Booking(SQLModel, table=True):
+    """A resource (room, facilitator, client) held for a session's time range."""
+
+    __tablename__ = "booking"
+    __table_args__ = (
+        ExcludeConstraint(
+            ("resource_kind", "="),
+            ("resource_id", "="),
+            ("during", "&&"),
+            using="gist",
+            name="no_double_booking",
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    session_id: uuid.UUID = Field(
+        sa_column=Column(
+            Uuid, ForeignKey("group_session.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    resource_kind: str = Field(max_length=20)
+    resource_id: uuid.UUID
+    during: Any = Field(sa_column=Column(TSTZRANGE, nullable=False))

@@ -1,0 +1,98 @@
+"""Scheduling schemas: rooms, groups, series (with preview), sessions, conflicts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from shared.enums import LevelOfCare
+
+
+class RoomCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    capacity: int | None = Field(default=None, ge=1, le=500)
+
+
+class RoomRead(RoomCreate):
+    id: uuid.UUID
+    active: bool
+
+
+class GroupCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+    program_id: uuid.UUID | None = None
+    level_of_care: LevelOfCare | None = None
+    capacity: int = Field(default=12, ge=1, le=100)
+    open_enrollment: bool = True
+    room_id: uuid.UUID | None = None
+    facilitator_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10)
+    duration_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    service_code: str = Field(default="", max_length=10)
+
+
+class GroupRead(GroupCreate):
+    id: uuid.UUID
+    version: int
+
+
+class SeriesCreate(BaseModel):
+    group_id: uuid.UUID
+    rrule: str = Field(
+        min_length=6, max_length=500, examples=["FREQ=WEEKLY;BYDAY=MO,WE,FR;COUNT=36"]
+    )
+    start_local: str = Field(min_length=16, max_length=16, examples=["2026-09-07T09:00"])
+    timezone: str = Field(min_length=1, max_length=64, examples=["America/New_York"])
+    duration_minutes: int = Field(description="Positive; at most 24 hours")
+    room_id: uuid.UUID | None = None
+    facilitator_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10)
+    exdates_local: list[str] = Field(default_factory=list, max_length=500)
+    rdates_local: list[str] = Field(default_factory=list, max_length=500)
+
+
+class SessionRead(BaseModel):
+    id: uuid.UUID
+    series_id: uuid.UUID | None
+    group_id: uuid.UUID
+    group_name: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    room_id: uuid.UUID | None
+    facilitator_ids: list[uuid.UUID]
+    status: str
+    cancel_reason: str | None
+
+
+class Conflict(BaseModel):
+    starts_at: datetime
+    resource_kind: str
+    resource_id: uuid.UUID
+    resource_name: str
+    other_session_id: uuid.UUID
+    other_group: str
+    other_starts_at: datetime
+    other_ends_at: datetime
+
+
+class ProposedSession(BaseModel):
+    starts_at: datetime
+    ends_at: datetime
+
+
+class SeriesPreview(BaseModel):
+    sessions: list[ProposedSession]
+    conflicts: list[Conflict]
+    summary: str
+
+
+class SeriesRead(BaseModel):
+    id: uuid.UUID
+    group_id: uuid.UUID
+    rrule: str
+    start_local: str
+    timezone: str
+    duration_minutes: int
+    summary: str
+    sessions: list[SessionRead]
