@@ -25,6 +25,7 @@ from backend.lib.policy import PUBLIC, authorize
 from backend.lib.problems import EXCEPTION_HANDLERS
 from backend.lib.request_id import request_id_middleware
 from backend.patients.routes import EpisodeController, PatientController, ProgramController
+from backend.scheduling.enrollment_routes import RosterController
 from backend.scheduling.routes import SchedulingController
 from backend.system.routes import SystemController, docs_assets
 
@@ -40,6 +41,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     EpisodeController,
     ProgramController,
     SchedulingController,
+    RosterController,
 ]
 
 

@@ -4,7 +4,7 @@ double-booking impossible (a PostgreSQL exclusion constraint, not only a pre-che
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Column, ForeignKey, String, Uuid
@@ -112,3 +112,40 @@ class Booking(SQLModel, table=True):
     resource_kind: str = Field(max_length=20)
     resource_id: uuid.UUID
     during: Any = Field(sa_column=Column(TSTZRANGE, nullable=False))
+
+
+class Enrollment(SQLModel, table=True):
+    """A client in a group from a date (to a date). Waitlisted clients hold no bookings;
+    when a place frees, the first on the waitlist is offered it."""
+
+    __tablename__ = "enrollment"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    group_id: uuid.UUID = Field(foreign_key="therapy_group.id", index=True)
+    patient_id: uuid.UUID = Field(foreign_key="patient.id", index=True)
+    from_date: date
+    to_date: date | None = None
+    status: str = Field(default="enrolled", max_length=20)
+    created_at: datetime = timestamp(default_now=True)
+    version: int = 1
+
+
+class Attendance(SQLModel, table=True):
+    __tablename__ = "attendance"
+
+    session_id: uuid.UUID = Field(foreign_key="group_session.id", primary_key=True)
+    patient_id: uuid.UUID = Field(foreign_key="patient.id", primary_key=True)
+    status: str = Field(max_length=20)
+    minutes: int | None = None
+    recorded_by: uuid.UUID = Field(foreign_key="app_user.id")
+    recorded_at: datetime = timestamp(default_now=True)
+
+
+class Closure(SQLModel, table=True):
+    """A day the organisation is closed (holiday): series skip it."""
+
+    __tablename__ = "closure"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    on: date = Field(unique=True)
+    name: str = Field(max_length=100)

@@ -7,15 +7,17 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import State
 from litestar.params import Parameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.lib.auth import Principal, request_actor
+from backend.lib.etag import etag, require_if_match
 from backend.lib.policy import allow
-from backend.scheduling import rules, service
-from backend.scheduling.models import Session
+from backend.lib.problems import Problem
+from backend.scheduling import edits, service
+from backend.scheduling.models import Group, Series, Session
 from shared.enums import Role
 from shared.schemas.scheduling import (
     GroupCreate,
@@ -25,7 +27,11 @@ from shared.schemas.scheduling import (
     SeriesCreate,
     SeriesPreview,
     SeriesRead,
+    SeriesSplit,
+    SessionCancel,
     SessionRead,
+    SessionUpdate,
+    SplitRead,
 )
 
 AnyRequest = Request[Principal, Any, State]
@@ -48,6 +54,25 @@ def session_read(row: Session, group_name: str) -> SessionRead:
         status=row.status,
         cancel_reason=row.cancel_reason,
     )
+
+
+def series_read(series: Series, sessions: list[Session], plan: service.Plan) -> SeriesRead:
+    return SeriesRead(
+        id=series.id,
+        group_id=series.group_id,
+        rrule=series.rrule,
+        start_local=series.start_local,
+        timezone=series.timezone,
+        duration_minutes=series.duration_minutes,
+        summary=plan.summary(),
+        sessions=[session_read(s, plan.group.name) for s in sessions],
+    )
+
+
+async def _session_response(db_session: AsyncSession, row: Session) -> Response[SessionRead]:
+    group = await db_session.get(Group, row.group_id)
+    assert group is not None
+    return Response(session_read(row, group.name), headers={"ETag": etag(row.version)})
 
 
 class SchedulingController(Controller):
@@ -90,7 +115,8 @@ class SchedulingController(Controller):
     )
     async def preview_series(self, data: SeriesCreate, db_session: AsyncSession) -> SeriesPreview:
         plan = await service.plan_series(db_session, data)
-        return service.preview(plan, await service.conflicts(db_session, plan))
+        found = await service.conflicts(db_session, plan.holds, service.spans(plan))
+        return service.preview(plan, found)
 
     @post("/series", opt=allow(*SCHEDULERS), summary="Create a series and its sessions")
     async def create_series(
@@ -98,16 +124,67 @@ class SchedulingController(Controller):
     ) -> SeriesRead:
         plan = await service.plan_series(db_session, data)
         series, sessions = await service.create_series(db_session, request_actor(request), plan)
-        return SeriesRead(
-            id=series.id,
-            group_id=series.group_id,
-            rrule=series.rrule,
-            start_local=series.start_local,
-            timezone=series.timezone,
-            duration_minutes=series.duration_minutes,
-            summary=rules.describe(plan.occurrences),
-            sessions=[session_read(s, plan.group.name) for s in sessions],
+        return series_read(series, sessions, plan)
+
+    @post(
+        "/series/{series_id:uuid}/split",
+        opt=allow(*SCHEDULERS),
+        status_code=200,
+        summary="Change this and following sessions (the whole series: split at its first)",
+    )
+    async def split_series(
+        self,
+        request: AnyRequest,
+        series_id: uuid.UUID,
+        data: SeriesSplit,
+        db_session: AsyncSession,
+    ) -> SplitRead:
+        series = await db_session.get(Series, series_id, with_for_update=True)
+        if series is None:
+            raise Problem(404, f"No series {series_id}.")
+        from_row = await edits.get_session(db_session, data.from_session_id)
+        definition = SeriesCreate(**data.model_dump(exclude={"from_session_id"}))
+        new_series, sessions, kept, plan = await edits.split(
+            db_session, request_actor(request), series, from_row, definition
         )
+        return SplitRead(
+            series=series_read(new_series, sessions, plan),
+            kept_documented=[session_read(k, plan.group.name) for k in kept],
+        )
+
+    @patch(
+        "/sessions/{session_id:uuid}",
+        opt=allow(*SCHEDULERS),
+        summary="Move or re-staff one session (If-Match)",
+    )
+    async def move_session(
+        self,
+        request: AnyRequest,
+        session_id: uuid.UUID,
+        data: SessionUpdate,
+        db_session: AsyncSession,
+    ) -> Response[SessionRead]:
+        row = await edits.get_session(db_session, session_id)
+        require_if_match(request, row.version)
+        row = await edits.move(db_session, request_actor(request), row, data)
+        return await _session_response(db_session, row)
+
+    @post(
+        "/sessions/{session_id:uuid}/cancel",
+        opt=allow(*SCHEDULERS),
+        status_code=200,
+        summary="Cancel one session with a reason",
+    )
+    async def cancel_session(
+        self,
+        request: AnyRequest,
+        session_id: uuid.UUID,
+        data: SessionCancel,
+        db_session: AsyncSession,
+    ) -> Response[SessionRead]:
+        row = await edits.get_session(db_session, session_id)
+        row = await edits.cancel(db_session, request_actor(request), row, data.reason)
+        return await _session_response(db_session, row)
 
     @get("/sessions", opt=allow(*VIEWERS), summary="Sessions in a period, by group/room/staff")
     async def list_sessions(

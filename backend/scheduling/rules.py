@@ -161,3 +161,11 @@ def describe(occurrences: Sequence[Occurrence], skipped: int = 0) -> str:
     if skipped:
         parts.append(f"{skipped} holiday{'s' * (skipped != 1)} skipped")
     return " · ".join(parts)
+
+
+def truncate_rule(rule_text: str, before: datetime) -> str:
+    """The same rule ending just before ``before``: COUNT/UNTIL replaced by an UTC UNTIL."""
+    parts = {k: v for k, v in _rule_parts(rule_text).items() if k not in ("COUNT", "UNTIL")}
+    last = before.astimezone(ZoneInfo("UTC")) - timedelta(seconds=1)
+    parts["UNTIL"] = last.strftime("%Y%m%dT%H%M%SZ")
+    return ";".join(f"{k}={v}" for k, v in parts.items())

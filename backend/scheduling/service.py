@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -20,7 +20,7 @@ from backend.accounts.models import User
 from backend.audit.service import Actor, record
 from backend.lib.problems import Problem
 from backend.scheduling import rules
-from backend.scheduling.models import Booking, Group, Room, Series, Session
+from backend.scheduling.models import Booking, Closure, Group, Room, Series, Session
 from shared.schemas.scheduling import (
     Conflict,
     GroupCreate,
@@ -95,21 +95,43 @@ async def groups(session: AsyncSession) -> list[Group]:
 
 
 @dataclass(frozen=True)
+class Holds:
+    """The resources a session keeps busy: its room, facilitators and enrolled clients."""
+
+    room_id: uuid.UUID | None
+    facilitator_ids: list[uuid.UUID]
+    client_ids: list[uuid.UUID] = field(default_factory=list)
+
+    def resources(self) -> list[tuple[str, uuid.UUID]]:
+        room = [("room", self.room_id)] if self.room_id else []
+        return (
+            room
+            + [("facilitator", f) for f in self.facilitator_ids]
+            + [("client", c) for c in self.client_ids]
+        )
+
+
+@dataclass(frozen=True)
 class Plan:
-    """A series ready to write: its group, occurrences and the resources each holds."""
+    """A series ready to write: its group, occurrences, what they hold, closures skipped."""
 
     group: Group
     data: SeriesCreate
     occurrences: list[rules.Occurrence]
-    room_id: uuid.UUID | None
-    facilitator_ids: list[uuid.UUID]
+    holds: Holds
+    skipped: int = 0
 
-    def resources(self) -> list[tuple[str, uuid.UUID]]:
-        held = [("facilitator", f) for f in self.facilitator_ids]
-        return ([("room", self.room_id)] if self.room_id else []) + held
+    def summary(self) -> str:
+        return rules.describe(self.occurrences, self.skipped)
 
 
-async def plan_series(session: AsyncSession, data: SeriesCreate) -> Plan:
+async def closed_days(session: AsyncSession) -> set[date]:
+    return set((await session.exec(select(col(Closure.on)))).all())
+
+
+async def plan_series(
+    session: AsyncSession, data: SeriesCreate, client_ids: Sequence[uuid.UUID] = ()
+) -> Plan:
     group = await session.get(Group, data.group_id)
     if group is None:
         raise _invalid("group_id", f"no group {data.group_id}")
@@ -124,22 +146,27 @@ async def plan_series(session: AsyncSession, data: SeriesCreate) -> Plan:
         )
     except rules.RuleError as error:
         raise _invalid(error.field, error.message) from error
+    closed = await closed_days(session)
+    open_days = [o for o in occurrences if o.starts_at.date() not in closed]
     room_id = data.room_id or group.room_id
     facilitators = list(data.facilitator_ids or group.facilitator_ids)
     await _check_room(session, room_id)
     await _check_staff(session, facilitators, "facilitator_ids")
-    return Plan(group, data, occurrences, room_id, facilitators)
+    holds = Holds(room_id, facilitators, list(client_ids))
+    return Plan(group, data, open_days, holds, skipped=len(occurrences) - len(open_days))
 
 
 _CONFLICTS_SQL = """
-SELECT b.resource_kind, b.resource_id, b.during, s.id AS session_id, s.starts_at, s.ends_at,
+SELECT b.resource_kind, b.resource_id, s.id AS session_id, s.starts_at, s.ends_at,
        g.name AS group_name,
-       coalesce(r.name, u.full_name, u.username, '') AS resource_name
+       coalesce(r.name, nullif(u.full_name, ''), u.username,
+                p.given_name || ' ' || p.family_name, '') AS resource_name
 FROM booking b
 JOIN group_session s ON s.id = b.session_id
 JOIN therapy_group g ON g.id = s.group_id
 LEFT JOIN room r ON b.resource_kind = 'room' AND r.id = b.resource_id
-LEFT JOIN app_user u ON b.resource_kind <> 'room' AND u.id = b.resource_id
+LEFT JOIN app_user u ON b.resource_kind = 'facilitator' AND u.id = b.resource_id
+LEFT JOIN patient p ON b.resource_kind = 'client' AND p.id = b.resource_id
 WHERE b.resource_id = ANY(:ids)
   AND b.during && tstzrange(:first, :last, '[)')
   AND NOT (s.id = ANY(:ignore))
@@ -148,11 +175,14 @@ ORDER BY s.starts_at
 
 
 async def conflicts(
-    session: AsyncSession, plan: Plan, ignore: Sequence[uuid.UUID] = ()
+    session: AsyncSession,
+    holds: Holds,
+    spans: Sequence[tuple[datetime, datetime]],
+    ignore: Sequence[uuid.UUID] = (),
 ) -> list[Conflict]:
-    """Every clash of every proposed session with an existing booking, in date order."""
-    resources = plan.resources()
-    if not resources or not plan.occurrences:
+    """Every clash of every proposed span with an existing booking, in date order."""
+    resources = holds.resources()
+    if not resources or not spans:
         return []
     rows = (
         (
@@ -160,8 +190,8 @@ async def conflicts(
                 text(_CONFLICTS_SQL),
                 {
                     "ids": [rid for _, rid in resources],
-                    "first": plan.occurrences[0].starts_at,
-                    "last": plan.occurrences[-1].ends_at,
+                    "first": min(s for s, _ in spans),
+                    "last": max(e for _, e in spans),
                     "ignore": list(ignore),
                 },
             )
@@ -169,16 +199,16 @@ async def conflicts(
         .mappings()
         .all()
     )
-    kinds = {rid: kind for kind, rid in resources}
+    wanted = set(resources)
     found = []
-    for occurrence in plan.occurrences:
+    for starts, ends in sorted(spans):
         for row in rows:
-            if kinds.get(row["resource_id"]) != row["resource_kind"]:
+            if (row["resource_kind"], row["resource_id"]) not in wanted:
                 continue
-            if row["starts_at"] < occurrence.ends_at and occurrence.starts_at < row["ends_at"]:
+            if row["starts_at"] < ends and starts < row["ends_at"]:
                 found.append(
                     Conflict(
-                        starts_at=occurrence.starts_at,
+                        starts_at=starts,
                         resource_kind=row["resource_kind"],
                         resource_id=row["resource_id"],
                         resource_name=row["resource_name"],
@@ -191,13 +221,17 @@ async def conflicts(
     return found
 
 
+def spans(plan: Plan) -> list[tuple[datetime, datetime]]:
+    return [(o.starts_at, o.ends_at) for o in plan.occurrences]
+
+
 def preview(plan: Plan, found: list[Conflict]) -> SeriesPreview:
     return SeriesPreview(
         sessions=[
             ProposedSession(starts_at=o.starts_at, ends_at=o.ends_at) for o in plan.occurrences
         ],
         conflicts=found,
-        summary=rules.describe(plan.occurrences),
+        summary=plan.summary(),
     )
 
 
@@ -205,7 +239,7 @@ def conflict_problem(found: list[Conflict]) -> Problem:
     first = found[0]
     return Problem(
         409,
-        f"{len(found)} conflict(s): e.g. {first.resource_kind} {first.resource_name or ''} is "
+        f"{len(found)} conflict(s): e.g. {first.resource_kind} {first.resource_name} is "
         f"already booked for {first.other_group} at {first.other_starts_at.isoformat()}.",
         slug="booking-conflict",
         conflicts=[c.model_dump(mode="json") for c in found],
@@ -215,7 +249,7 @@ def conflict_problem(found: list[Conflict]) -> Problem:
 async def create_series(
     session: AsyncSession, actor: Actor, plan: Plan
 ) -> tuple[Series, list[Session]]:
-    found = await conflicts(session, plan)
+    found = await conflicts(session, plan.holds, spans(plan))
     if found:
         raise conflict_problem(found)
     data = plan.data
@@ -225,8 +259,8 @@ async def create_series(
         start_local=data.start_local,
         timezone=data.timezone,
         duration_minutes=data.duration_minutes,
-        room_id=plan.room_id,
-        facilitator_ids=plan.facilitator_ids,
+        room_id=plan.holds.room_id,
+        facilitator_ids=plan.holds.facilitator_ids,
         exdates_local=list(data.exdates_local),
         rdates_local=list(data.rdates_local),
     )
@@ -239,14 +273,14 @@ async def create_series(
             starts_at=o.starts_at,
             ends_at=o.ends_at,
             timezone=data.timezone,
-            room_id=plan.room_id,
-            facilitator_ids=plan.facilitator_ids,
+            room_id=plan.holds.room_id,
+            facilitator_ids=plan.holds.facilitator_ids,
         )
         for o in plan.occurrences
     ]
     session.add_all(sessions)
     await session.flush()
-    await book(session, plan, sessions)
+    await hold(session, plan.holds, sessions)
     await record(
         session,
         actor,
@@ -258,9 +292,9 @@ async def create_series(
     return series, sessions
 
 
-async def book(session: AsyncSession, plan: Plan, sessions: list[Session]) -> None:
-    """Hold every resource for every session; a concurrent clash becomes a 409 that lists
-    what is now in the way."""
+async def hold(session: AsyncSession, holds: Holds, sessions: Sequence[Session]) -> None:
+    """Book every resource for every session. The exclusion constraint is the last word:
+    a clash committed meanwhile by someone else becomes a 409 listing what is in the way."""
     bookings = [
         Booking(
             session_id=s.id,
@@ -269,7 +303,7 @@ async def book(session: AsyncSession, plan: Plan, sessions: list[Session]) -> No
             during=Range(s.starts_at, s.ends_at, bounds="[)"),
         )
         for s in sessions
-        for kind, rid in plan.resources()
+        for kind, rid in holds.resources()
     ]
     try:
         async with session.begin_nested():
@@ -278,7 +312,12 @@ async def book(session: AsyncSession, plan: Plan, sessions: list[Session]) -> No
     except IntegrityError as error:
         if getattr(error.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
             raise
-        found = await conflicts(session, plan, ignore=[s.id for s in sessions])
+        found = await conflicts(
+            session,
+            holds,
+            [(s.starts_at, s.ends_at) for s in sessions],
+            ignore=[s.id for s in sessions],
+        )
         if not found:
             raise Problem(
                 409,

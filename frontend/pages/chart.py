@@ -3,6 +3,7 @@ team, diagnoses and allergies. Two columns in landscape, one in portrait."""
 
 import reflex as rx
 
+from frontend.components.fields import choice
 from frontend.components.layout import shell
 from frontend.state.chart import ChartState
 from shared.enums import AllergySeverity, CareTeamRole
@@ -76,12 +77,7 @@ def _section(title: str, *children: rx.Component, **props: object) -> rx.Compone
 
 
 def _program_select() -> rx.Component:
-    return rx.select(
-        ChartState.programs.map(lambda p: p["name"]),
-        name="program",
-        placeholder="Program",
-        size="3",
-    )
+    return choice("program", ChartState.programs, placeholder="Program")
 
 
 def timeline() -> rx.Component:
@@ -168,18 +164,8 @@ def care_team() -> rx.Component:
         rx.vstack(rx.foreach(ChartState.care_team, member), width="100%", id="care-team"),
         rx.form(
             rx.flex(
-                rx.select(
-                    ChartState.staff.map(lambda s: s["name"]),
-                    name="member",
-                    placeholder="Staff member",
-                    size="3",
-                ),
-                rx.select(
-                    [r.value for r in CareTeamRole],
-                    name="role",
-                    default_value="clinician",
-                    size="3",
-                ),
+                choice("member", ChartState.staff, placeholder="Staff member"),
+                choice("role", [r.value for r in CareTeamRole], default="clinician"),
                 rx.button("Add", type="submit", size="3"),
                 gap="2",
                 wrap="wrap",
@@ -212,12 +198,7 @@ def clinical() -> rx.Component:
             rx.flex(
                 rx.input(name="substance", placeholder="Allergy", size="3"),
                 rx.input(name="reaction", placeholder="Reaction", size="3"),
-                rx.select(
-                    [s.value for s in AllergySeverity],
-                    name="severity",
-                    default_value="unknown",
-                    size="3",
-                ),
+                choice("severity", [s.value for s in AllergySeverity], default="unknown"),
                 rx.button("Add allergy", type="submit", size="3"),
                 gap="2",
                 wrap="wrap",

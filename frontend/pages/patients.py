@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from frontend.components.fields import choice
 from frontend.components.layout import shell
 from frontend.state.patients import PatientsState, RegisterState
 from shared.enums import SexAtBirth
@@ -96,12 +97,7 @@ def register() -> rx.Component:
                 _field("Pronouns", "pronouns", placeholder="she/her, they/them…"),
                 rx.vstack(
                     rx.text("Sex assigned at birth", size="2", weight="medium"),
-                    rx.select(
-                        [s.value for s in SexAtBirth],
-                        name="sex_at_birth",
-                        default_value="unknown",
-                        size="3",
-                    ),
+                    choice("sex_at_birth", [s.value for s in SexAtBirth], default="unknown"),
                     spacing="1",
                     width="100%",
                 ),

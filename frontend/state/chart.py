@@ -155,15 +155,10 @@ class ChartState(rx.State):
             return
         await self._refresh()
 
-    def _program_id(self, name: str) -> str:
-        return next((p["id"] for p in self.programs if p["name"] == name), "")
-
     @rx.event
     async def admit(self, form: dict[str, Any]) -> None:
         await self._act(
-            lambda: EpisodeCreate(
-                program_id=self._program_id(form["program"]), admitted_on=form["on"]
-            ),
+            lambda: EpisodeCreate(program_id=form.get("program") or "", admitted_on=form["on"]),
             lambda c, d: c.admit(self.patient_id, d),
         )
 
@@ -173,7 +168,7 @@ class ChartState(rx.State):
             lambda: TransitionCreate(
                 occurred_on=form["on"],
                 reason=form["reason"],
-                to_program_id=self._program_id(form["program"]),
+                to_program_id=form.get("program") or "",
             ),
             lambda c, d: c.transition(self.episode_id, d),
         )
@@ -187,7 +182,7 @@ class ChartState(rx.State):
 
     @rx.event
     async def add_member(self, form: dict[str, Any]) -> None:
-        staff_id = next((s["id"] for s in self.staff if s["name"] == form.get("member")), "")
+        staff_id = form.get("member") or ""
         await self._act(
             lambda: CareTeamCreate(user_id=staff_id, role=form.get("role") or "clinician"),
             lambda c, d: c.add_care_team(self.patient_id, d),

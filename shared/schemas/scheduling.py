@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
@@ -96,3 +97,87 @@ class SeriesRead(BaseModel):
     duration_minutes: int
     summary: str
     sessions: list[SessionRead]
+
+
+class SessionUpdate(BaseModel):
+    """Move or re-staff one session; send only what changes."""
+
+    start_local: str | None = Field(default=None, min_length=16, max_length=16)
+    duration_minutes: int | None = Field(default=None, ge=5, le=24 * 60)
+    room_id: uuid.UUID | None = None
+    facilitator_ids: list[uuid.UUID] | None = Field(default=None, max_length=10)
+
+
+class SessionCancel(BaseModel):
+    reason: str = Field(min_length=3, max_length=300)
+
+
+class SeriesSplit(SeriesCreate):
+    """'This and following': the new definition applies from ``from_session_id`` on."""
+
+    from_session_id: uuid.UUID
+
+
+class SplitRead(BaseModel):
+    series: SeriesRead
+    kept_documented: list[SessionRead]
+
+
+class EnrollmentCreate(BaseModel):
+    patient_id: uuid.UUID
+    from_date: date
+    override_closed: bool = Field(default=False, description="Enrol mid-series in a closed group")
+
+
+class EnrollmentEnd(BaseModel):
+    to_date: date
+
+
+class EnrollmentRead(BaseModel):
+    id: uuid.UUID
+    group_id: uuid.UUID
+    patient_id: uuid.UUID
+    patient_name: str
+    from_date: date
+    to_date: date | None
+    status: str
+    sessions_booked: int = 0
+
+
+class AttendanceStatus(StrEnum):
+    PRESENT = "present"
+    ABSENT = "absent"
+    EXCUSED = "excused"
+    LATE = "late"
+    LEFT_EARLY = "left_early"
+
+
+class AttendanceWrite(BaseModel):
+    status: AttendanceStatus
+    minutes: int | None = Field(default=None, ge=0, le=24 * 60)
+
+
+class SignInRow(BaseModel):
+    patient_id: uuid.UUID
+    patient_name: str
+    status: AttendanceStatus | None
+    minutes: int | None
+
+
+class SignInSheet(BaseModel):
+    session: SessionRead
+    rows: list[SignInRow]
+
+
+class ClosureCreate(BaseModel):
+    on: date
+    name: str = Field(min_length=2, max_length=100)
+    confirm: bool = Field(default=False, description="Cancel the affected sessions")
+
+
+class ClosureResult(BaseModel):
+    on: date
+    name: str
+    saved: bool
+    affected: list[SessionRead]
+    kept_documented: list[SessionRead]

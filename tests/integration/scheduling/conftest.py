@@ -27,3 +27,13 @@ async def group(client: AsyncTestClient, coordinator) -> dict[str, Any]:
     )
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+@pytest.fixture
+async def clinician_patient(client: AsyncTestClient, make_user) -> str:
+    await make_user("doc", Role.CLINICIAN)
+    headers = await sign_in(client, "doc")
+    body = {"given_name": "Rae", "family_name": "Member", "birth_date": "1990-01-01"}
+    response = await client.post("/api/v1/patients", json=body, headers=headers)
+    assert response.status_code == 201
+    return str(response.json()["id"])
