@@ -26,6 +26,7 @@ from backend.lib.problems import EXCEPTION_HANDLERS
 from backend.lib.request_id import request_id_middleware
 from backend.patients.routes import EpisodeController, PatientController, ProgramController
 from backend.scheduling.enrollment_routes import RosterController
+from backend.scheduling.feeds import CalendarController
 from backend.scheduling.routes import SchedulingController
 from backend.system.routes import SystemController, docs_assets
 
@@ -42,6 +43,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     ProgramController,
     SchedulingController,
     RosterController,
+    CalendarController,
 ]
 
 

@@ -12,10 +12,12 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.audit.service import record
 from backend.lib.auth import Principal, request_actor
 from backend.lib.etag import etag, require_if_match
 from backend.lib.policy import allow
 from backend.lib.problems import Problem
+from backend.patients import service as patients
 from backend.scheduling import edits, service
 from backend.scheduling.models import Group, Series, Session
 from shared.enums import Role
@@ -186,22 +188,37 @@ class SchedulingController(Controller):
         row = await edits.cancel(db_session, request_actor(request), row, data.reason)
         return await _session_response(db_session, row)
 
-    @get("/sessions", opt=allow(*VIEWERS), summary="Sessions in a period, by group/room/staff")
+    @get("/sessions", opt=allow(*VIEWERS), summary="Sessions by period, group, room, staff, client")
     async def list_sessions(
         self,
+        request: AnyRequest,
         db_session: AsyncSession,
         from_: datetime | None = Parameter(query="from", default=None),
         to: datetime | None = None,
         group_id: uuid.UUID | None = None,
         room_id: uuid.UUID | None = None,
         facilitator_id: uuid.UUID | None = None,
+        patient_id: uuid.UUID | None = None,
     ) -> list[SessionRead]:
-        rows = await service.list_sessions(
-            db_session,
-            start=from_,
-            end=to,
-            group_id=group_id,
-            room_id=room_id,
-            facilitator_id=facilitator_id,
-        )
+        if patient_id is not None:
+            await patients.require_chart_access(
+                db_session, request.user, patient_id, demographics=True
+            )
+            await record(
+                db_session, request_actor(request), "read", "client_schedule", patient_id=patient_id
+            )
+            rows = [
+                (s, name)
+                for s, name in await service.client_sessions(db_session, patient_id)
+                if (from_ is None or s.ends_at > from_) and (to is None or s.starts_at < to)
+            ]
+        else:
+            rows = await service.list_sessions(
+                db_session,
+                start=from_,
+                end=to,
+                group_id=group_id,
+                room_id=room_id,
+                facilitator_id=facilitator_id,
+            )
         return [session_read(row, name) for row, name in rows]

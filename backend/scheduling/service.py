@@ -20,7 +20,7 @@ from backend.accounts.models import User
 from backend.audit.service import Actor, record
 from backend.lib.problems import Problem
 from backend.scheduling import rules
-from backend.scheduling.models import Booking, Closure, Group, Room, Series, Session
+from backend.scheduling.models import Attendance, Booking, Closure, Group, Room, Series, Session
 from shared.schemas.scheduling import (
     Conflict,
     GroupCreate,
@@ -349,3 +349,25 @@ async def list_sessions(
         query = query.where(col(Session.facilitator_ids).contains([facilitator_id]))
     result = await session.exec(query.order_by(col(Session.starts_at)).limit(2000))
     return [(row[0], row[1]) for row in result.all()]
+
+
+async def client_sessions(
+    session: AsyncSession, patient_id: uuid.UUID
+) -> list[tuple[Session, str]]:
+    """Sessions the client is booked into or has attendance for (a client's own calendar)."""
+    query: Any = (
+        select(Session, Group.name)
+        .join(Group, col(Group.id) == col(Session.group_id))
+        .where(
+            col(Session.id).in_(
+                select(Booking.session_id).where(
+                    Booking.resource_kind == "client", Booking.resource_id == patient_id
+                )
+            )
+            | col(Session.id).in_(
+                select(Attendance.session_id).where(Attendance.patient_id == patient_id)
+            )
+        )
+        .order_by(col(Session.starts_at))
+    )
+    return [(row[0], row[1]) for row in (await session.exec(query)).all()]
