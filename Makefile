@@ -11,7 +11,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY         ?= https://registry.npmjs.org
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test lint typecheck unit e2e clean
+.PHONY: setup run test lint typecheck unit e2e bench clean
 
 setup: $(STAMP) $(WEB)
 
@@ -52,3 +52,7 @@ test: lint typecheck unit e2e
 
 clean:
 	rm -rf $(VENV) .web var
+
+# Speed is measured by scripts that print ratios against a baseline in the same run.
+bench: setup
+	$(BIN)/python -m tests.bench.bench_series
