@@ -26,6 +26,7 @@ class Settings:
     access_token_minutes: int
     idle_timeout_minutes: int
     mfa_required_roles: frozenset[str]
+    timezone: str
 
     @property
     def embedded(self) -> bool:
@@ -50,6 +51,7 @@ def get_settings() -> Settings:
         secret_key=os.environ.get("EMR_SECRET_KEY", ""),
         access_token_minutes=_int("EMR_ACCESS_TOKEN_MINUTES", 5),
         idle_timeout_minutes=_int("EMR_IDLE_TIMEOUT_MINUTES", 15),
+        timezone=os.environ.get("EMR_TIMEZONE", "America/New_York"),
         mfa_required_roles=frozenset(
             r.strip()
             for r in os.environ.get("EMR_MFA_REQUIRED_ROLES", "admin").split(",")

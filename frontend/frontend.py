@@ -3,7 +3,7 @@
 import reflex as rx
 
 from backend.asgi import ApiMount
-from frontend.pages import admin, patients, sections
+from frontend.pages import admin, patients, roster, schedule, sections
 from frontend.pages.account import account
 from frontend.pages.chart import chart
 from frontend.pages.home import today
@@ -12,6 +12,8 @@ from frontend.state.admin import AuditState, UsersState
 from frontend.state.auth import AuthState
 from frontend.state.chart import ChartState
 from frontend.state.patients import PatientsState
+from frontend.state.roster import CheckInState, RosterState
+from frontend.state.schedule import ScheduleState
 
 api_mount = ApiMount()
 
@@ -21,7 +23,21 @@ app.register_lifespan_task(api_mount.lifespan)
 signed_in = AuthState.require_sign_in
 app.add_page(login, route="/login", title="Sign in · EMR")
 app.add_page(today, route="/", title="Today · EMR", on_load=signed_in)
-app.add_page(sections.schedule, route="/schedule", title="Schedule · EMR", on_load=signed_in)
+app.add_page(
+    schedule.schedule,
+    route="/schedule",
+    title="Schedule · EMR",
+    on_load=[signed_in, ScheduleState.load],
+)
+app.add_page(
+    roster.rosters, route="/rosters", title="Rosters · EMR", on_load=[signed_in, RosterState.load]
+)
+app.add_page(
+    roster.check_in,
+    route="/sessions/[session_id]",
+    title="Attendance · EMR",
+    on_load=[signed_in, CheckInState.load],
+)
 app.add_page(sections.groups, route="/groups", title="Group notes · EMR", on_load=signed_in)
 app.add_page(
     patients.patient_list,

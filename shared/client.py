@@ -39,6 +39,19 @@ from shared.schemas.patients import (
     ProgramRead,
     TransitionCreate,
 )
+from shared.schemas.scheduling import (
+    AttendanceWrite,
+    EnrollmentCreate,
+    EnrollmentEnd,
+    EnrollmentRead,
+    GroupRead,
+    RoomRead,
+    SeriesCreate,
+    SeriesPreview,
+    SeriesRead,
+    SessionRead,
+    SignInSheet,
+)
 from shared.schemas.system import HealthRead
 
 
@@ -214,3 +227,51 @@ class EmrClient:
 
     async def add_allergy(self, patient_id: str, data: AllergyCreate) -> None:
         await self._post(f"/api/v1/patients/{patient_id}/allergies", data)
+
+    async def rooms(self) -> list[RoomRead]:
+        return [RoomRead.model_validate(r) for r in await self._get("/api/v1/rooms")]
+
+    async def groups(self) -> list[GroupRead]:
+        return [GroupRead.model_validate(g) for g in await self._get("/api/v1/groups")]
+
+    async def sessions(self, **filters: Any) -> list[SessionRead]:
+        return [
+            SessionRead.model_validate(s) for s in await self._get("/api/v1/sessions", **filters)
+        ]
+
+    async def preview_series(self, data: SeriesCreate) -> SeriesPreview:
+        return SeriesPreview.model_validate(await self._post("/api/v1/series/preview", data))
+
+    async def create_series(self, data: SeriesCreate) -> SeriesRead:
+        return SeriesRead.model_validate(await self._post("/api/v1/series", data))
+
+    async def roster(self, group_id: str) -> list[EnrollmentRead]:
+        rows = await self._get(f"/api/v1/groups/{group_id}/enrollments")
+        return [EnrollmentRead.model_validate(r) for r in rows]
+
+    async def enroll(self, group_id: str, data: EnrollmentCreate) -> EnrollmentRead:
+        return EnrollmentRead.model_validate(
+            await self._post(f"/api/v1/groups/{group_id}/enrollments", data)
+        )
+
+    async def end_enrollment(self, enrollment_id: str, data: EnrollmentEnd) -> EnrollmentRead:
+        return EnrollmentRead.model_validate(
+            await self._post(f"/api/v1/enrollments/{enrollment_id}/end", data)
+        )
+
+    async def accept_offer(self, enrollment_id: str, data: EnrollmentEnd) -> EnrollmentRead:
+        return EnrollmentRead.model_validate(
+            await self._post(f"/api/v1/enrollments/{enrollment_id}/accept", data)
+        )
+
+    async def sign_in_sheet(self, session_id: str) -> SignInSheet:
+        return SignInSheet.model_validate(
+            await self._get(f"/api/v1/sessions/{session_id}/attendance")
+        )
+
+    async def attend(self, session_id: str, patient_id: str, data: AttendanceWrite) -> None:
+        await self._request(
+            "PUT",
+            f"/api/v1/sessions/{session_id}/attendance/{patient_id}",
+            json=data.model_dump(mode="json"),
+        )

@@ -9,6 +9,7 @@ from frontend.state.health import HealthState
 NAV = [
     ("Today", "/", "calendar-check"),
     ("Schedule", "/schedule", "calendar-range"),
+    ("Rosters", "/rosters", "list-checks"),
     ("Group notes", "/groups", "users"),
     ("Patients", "/patients", "folder-heart"),
 ]

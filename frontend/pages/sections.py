@@ -9,9 +9,5 @@ def _section(title: str, purpose: str) -> rx.Component:
     return shell(title, rx.text(purpose, color_scheme="gray"))
 
 
-def schedule() -> rx.Component:
-    return _section("Schedule", "Recurring group series, rooms and enrolment (coordinators).")
-
-
 def groups() -> rx.Component:
     return _section("Group notes", "Document a group session for every member (facilitators).")

@@ -30,6 +30,7 @@ STAFF = {
     "abe": ("Abe Admin", ["admin"]),
     "aldo": ("Aldo Auditor", ["auditor"]),
     "mia": ("Mia Multifactor", ["facilitator"]),
+    "coco": ("Coco Coordinator", ["coordinator"]),
 }
 
 

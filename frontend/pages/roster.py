@@ -1,0 +1,133 @@
+"""Group roster and enrolment; the attendance check-in screen (large touch targets)."""
+
+import reflex as rx
+
+from frontend.components.layout import shell
+from frontend.state.roster import CheckInState, RosterState
+from shared.schemas.scheduling import AttendanceStatus
+
+
+def _row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row["name"]),
+        rx.table.cell(row["from"]),
+        rx.table.cell(row["to"]),
+        rx.table.cell(rx.badge(row["status"])),
+        rx.table.cell(
+            rx.cond(
+                row["status"] == "enrolled",
+                rx.button(
+                    "End today", size="1", variant="soft", on_click=RosterState.end(row["id"])
+                ),
+                rx.cond(
+                    row["status"] == "offered",
+                    rx.button("Accept place", size="1", on_click=RosterState.accept(row["id"])),
+                ),
+            )
+        ),
+    )
+
+
+def rosters() -> rx.Component:
+    return shell(
+        "Groups and rosters",
+        rx.el.select(
+            rx.foreach(RosterState.groups, lambda g: rx.el.option(g["name"], value=g["id"])),
+            value=RosterState.group_id,
+            on_change=RosterState.choose_group,
+            id="roster-group",
+            style={"height": "40px", "font_size": "16px"},
+        ),
+        rx.cond(
+            RosterState.error != "", rx.callout(RosterState.error, color_scheme="red", role="alert")
+        ),
+        rx.cond(
+            RosterState.message != "",
+            rx.callout(RosterState.message, color_scheme="green", id="roster-message"),
+        ),
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(h)
+                        for h in ("Client", "From", "To", "Status", "")
+                    ]
+                )
+            ),
+            rx.table.body(rx.foreach(RosterState.rows, _row)),
+            width="100%",
+            id="roster-table",
+        ),
+        rx.card(
+            rx.vstack(
+                rx.heading("Enrol a client", size="4"),
+                rx.form(
+                    rx.flex(
+                        rx.input(name="q", placeholder="Client name", size="3", id="enrol-q"),
+                        rx.input(
+                            name="from_date",
+                            type="date",
+                            default_value=RosterState.from_date,
+                            size="3",
+                        ),
+                        rx.button("Find", type="submit", size="3"),
+                        gap="2",
+                        wrap="wrap",
+                    ),
+                    on_submit=RosterState.find,
+                    reset_on_submit=False,
+                ),
+                rx.foreach(
+                    RosterState.matches,
+                    lambda m: rx.hstack(
+                        rx.text(m["label"]),
+                        rx.button("Enrol", size="2", on_click=RosterState.enroll(m["id"])),
+                        align="center",
+                    ),
+                ),
+            ),
+            width="100%",
+        ),
+    )
+
+
+def _status_button(row: rx.Var, status: AttendanceStatus) -> rx.Component:
+    label = status.value.replace("_", " ").capitalize()
+    return rx.button(
+        label,
+        size="4",
+        min_width="7.5em",
+        height="3.2em",
+        variant=rx.cond(row["status"] == status.value, "solid", "outline"),
+        on_click=CheckInState.mark(row["id"], status.value),
+    )
+
+
+def check_in() -> rx.Component:
+    return shell(
+        "Attendance",
+        rx.heading(CheckInState.title, size="5", id="check-in-title"),
+        rx.cond(
+            CheckInState.error != "",
+            rx.callout(CheckInState.error, color_scheme="red", role="alert"),
+        ),
+        rx.vstack(
+            rx.foreach(
+                CheckInState.rows,
+                lambda row: rx.card(
+                    rx.flex(
+                        rx.text(row["name"], size="5", weight="bold", min_width="9em"),
+                        *[_status_button(row, s) for s in AttendanceStatus],
+                        gap="2",
+                        wrap="wrap",
+                        align="center",
+                    ),
+                    width="100%",
+                    data_status=row["status"],
+                ),
+            ),
+            spacing="3",
+            width="100%",
+            id="check-in-list",
+        ),
+    )

@@ -1,0 +1,153 @@
+"""Group rosters and enrolment, and the tablet attendance check-in."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import reflex as rx
+
+from frontend.state.auth import AuthState, clear_on_sign_out
+from shared.client import ApiError
+from shared.schemas.scheduling import (
+    AttendanceStatus,
+    AttendanceWrite,
+    EnrollmentCreate,
+    EnrollmentEnd,
+)
+
+
+@clear_on_sign_out
+class RosterState(rx.State):
+    groups: list[dict[str, str]] = []
+    group_id: str = ""
+    rows: list[dict[str, str]] = []
+    matches: list[dict[str, str]] = []
+    from_date: str = ""
+    error: str = ""
+    message: str = ""
+
+    @rx.event
+    async def load(self) -> None:
+        self.from_date = self.from_date or date.today().isoformat()
+        auth = await self.get_state(AuthState)
+        try:
+            groups = await auth.call(lambda c: c.groups())
+        except ApiError as error:
+            self.error = error.detail
+            return
+        self.groups = [
+            {"id": str(g.id), "name": g.name, "capacity": str(g.capacity)} for g in groups
+        ]
+        if not self.group_id and self.groups:
+            self.group_id = self.groups[0]["id"]
+        await self._roster()
+
+    async def _roster(self) -> None:
+        if not self.group_id:
+            return
+        auth = await self.get_state(AuthState)
+        try:
+            rows = await auth.call(lambda c: c.roster(self.group_id))
+        except ApiError as error:
+            self.error = error.detail
+            return
+        self.rows = [
+            {
+                "id": str(r.id),
+                "name": r.patient_name,
+                "from": r.from_date.isoformat(),
+                "to": r.to_date.isoformat() if r.to_date else "",
+                "status": r.status,
+            }
+            for r in rows
+        ]
+
+    @rx.event
+    async def choose_group(self, group_id: str) -> None:
+        self.group_id, self.matches, self.message, self.error = group_id, [], "", ""
+        await self._roster()
+
+    @rx.event
+    async def find(self, form: dict[str, Any]) -> None:
+        self.from_date = str(form.get("from_date") or self.from_date)
+        auth = await self.get_state(AuthState)
+        try:
+            page = await auth.call(lambda c: c.search_patients(q=str(form.get("q", ""))))
+        except ApiError as error:
+            self.error = error.detail
+            return
+        self.matches = [
+            {"id": str(p.id), "label": f"{p.family_name}, {p.given_name} · {p.birth_date}"}
+            for p in page.items
+        ]
+
+    async def _act(self, action: Any, done: str) -> None:
+        self.error, self.message = "", ""
+        auth = await self.get_state(AuthState)
+        try:
+            result = await auth.call(action)
+        except ApiError as error:
+            self.error = error.detail
+            return
+        self.message = done.format(status=getattr(result, "status", ""))
+        self.matches = []
+        await self._roster()
+
+    @rx.event
+    async def enroll(self, patient_id: str) -> None:
+        body = EnrollmentCreate(patient_id=patient_id, from_date=date.fromisoformat(self.from_date))
+        await self._act(lambda c: c.enroll(self.group_id, body), "Enrolled: {status}.")
+
+    @rx.event
+    async def end(self, enrollment_id: str) -> None:
+        body = EnrollmentEnd(to_date=date.today())
+        await self._act(lambda c: c.end_enrollment(enrollment_id, body), "Enrolment ended.")
+
+    @rx.event
+    async def accept(self, enrollment_id: str) -> None:
+        body = EnrollmentEnd(to_date=date.today())
+        await self._act(lambda c: c.accept_offer(enrollment_id, body), "Offer accepted: {status}.")
+
+
+@clear_on_sign_out
+class CheckInState(rx.State):
+    session_id: str = ""
+    title: str = ""
+    rows: list[dict[str, str]] = []
+    error: str = ""
+
+    @rx.event
+    async def load(self) -> None:
+        self.session_id = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
+        await self._sheet()
+
+    async def _sheet(self) -> None:
+        auth = await self.get_state(AuthState)
+        try:
+            sheet = await auth.call(lambda c: c.sign_in_sheet(self.session_id))
+        except ApiError as error:
+            self.error = error.detail
+            return
+        s = sheet.session
+        self.title = f"{s.group_name} · {s.starts_at:%a %d %b %H:%M}–{s.ends_at:%H:%M}"
+        self.rows = [
+            {
+                "id": str(r.patient_id),
+                "name": r.patient_name,
+                "status": r.status.value if r.status else "",
+            }
+            for r in sheet.rows
+        ]
+
+    @rx.event
+    async def mark(self, patient_id: str, status: str) -> None:
+        self.error = ""
+        body = AttendanceWrite(status=AttendanceStatus(status))
+        auth = await self.get_state(AuthState)
+        try:
+            await auth.call(lambda c: c.attend(self.session_id, patient_id, body))
+        except ApiError as error:
+            self.error = error.detail
+            return
+        await self._sheet()

@@ -1,0 +1,79 @@
+"""A coordinator builds a Mon/Wed/Fri series in the wizard (plain-language summary, live
+conflicts), sees it in the week, enrols a client and checks attendance on a tablet."""
+
+from datetime import date, timedelta
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import PASSWORD, sign_in
+
+pytestmark = pytest.mark.scheduling
+
+
+def _api(app_url: str, username: str) -> tuple[httpx.Client, dict[str, str]]:
+    api = httpx.Client(base_url=app_url)
+    token = api.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+    return api, {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+
+def test_wizard_week_roster_and_check_in(page: Page, app_url: str) -> None:
+    api, coco = _api(app_url, "coco")
+    room = api.post("/api/v1/rooms", json={"name": "Sunroom"}, headers=coco).json()
+    api.post("/api/v1/groups", json={"name": "IOP Mornings", "room_id": room["id"]}, headers=coco)
+    blocker = api.post("/api/v1/groups", json={"name": "Family Night"}, headers=coco).json()
+    monday = date.today() + timedelta(days=7 - date.today().weekday())
+    api.post(
+        "/api/v1/series",
+        headers=coco,
+        json={
+            "group_id": blocker["id"],
+            "rrule": "FREQ=WEEKLY;BYDAY=WE;COUNT=1",
+            "room_id": room["id"],
+            "start_local": f"{(monday + timedelta(days=2)).isoformat()}T11:00",
+            "timezone": "America/New_York",
+            "duration_minutes": 60,
+        },
+    )
+
+    sign_in(page, app_url, "coco")
+    page.get_by_role("link", name="Schedule").click()
+    page.locator("#wizard-group").select_option(label="IOP Mornings")
+    page.locator("#wizard-room").select_option(label="Sunroom")
+    page.locator("#wizard-date").fill(monday.isoformat())
+    page.locator("#wizard-weeks").fill("12")
+    page.locator("#wizard-weeks").press("Tab")
+    expect(page.locator("#wizard-summary")).to_have_text(
+        "Mon, Wed, Fri 9:00–12:00 · 12 weeks · 36 sessions", timeout=20_000
+    )
+    expect(page.locator("#wizard-conflicts")).to_contain_text("Family Night")
+    expect(page.locator("#wizard-create")).to_be_disabled()
+    page.locator("#day-WE").click()  # drop Wednesdays: the clash disappears
+    expect(page.locator("#wizard-summary")).to_have_text(
+        "Mon, Fri 9:00–12:00 · 12 weeks · 24 sessions", timeout=20_000
+    )
+    expect(page.locator("#wizard-conflicts")).to_have_count(0)
+    page.locator("#wizard-create").click()
+    expect(page.locator("#wizard-created")).to_contain_text("24 sessions", timeout=20_000)
+    expect(page.locator("#week-grid")).to_contain_text("IOP Mornings", timeout=20_000)
+    page.screenshot(path="test-results/schedule-week.png", full_page=True)
+
+    _, cleo = _api(app_url, "cleo")
+    body = {"given_name": "Rowan", "family_name": "Checkin", "birth_date": "1993-03-03"}
+    api.post("/api/v1/patients", json=body, headers=cleo)
+    page.get_by_role("link", name="Rosters").click()
+    page.locator("#roster-group").select_option(label="IOP Mornings")
+    page.locator("#enrol-q").fill("Rowan Checkin")
+    page.get_by_role("button", name="Find").click()
+    page.get_by_role("button", name="Enrol").click()
+    expect(page.locator("#roster-table")).to_contain_text("Rowan Checkin", timeout=20_000)
+
+    page.get_by_role("link", name="Schedule").click()
+    page.locator("#week-grid").get_by_text("IOP Mornings").first.click()
+    expect(page.locator("#check-in-title")).to_contain_text("IOP Mornings", timeout=20_000)
+    page.get_by_role("button", name="Late").click()
+    expect(page.locator("#check-in-list [data-status=late]")).to_have_count(1, timeout=15_000)
+    page.set_viewport_size({"width": 820, "height": 1180})
+    page.screenshot(path="test-results/check-in-portrait.png", full_page=True)
+    api.close()
