@@ -42,6 +42,7 @@ def _cell(s: SessionRead, rooms: dict[str, str]) -> dict[str, str]:
 @clear_on_sign_out
 class ScheduleState(rx.State):
     week_start: str = ""
+    span: int = 7  # 7 = week, 1 = day
     view: str = "all"  # all | room:<id> | facilitator:<id>
     days: list[dict[str, Any]] = []
     rooms: list[dict[str, str]] = []
@@ -77,7 +78,7 @@ class ScheduleState(rx.State):
         start = datetime.combine(first, time.min, tzinfo=tz)
         filters: dict[str, Any] = {
             "from": start.isoformat(),
-            "to": (start + timedelta(days=7)).isoformat(),
+            "to": (start + timedelta(days=self.span)).isoformat(),
         }
         kind, _, resource = self.view.partition(":")
         if kind in ("room", "facilitator"):
@@ -90,7 +91,7 @@ class ScheduleState(rx.State):
             return
         rooms = {r["id"]: r["name"] for r in self.rooms}
         self.days = []
-        for offset in range(7):
+        for offset in range(self.span):
             day = first + timedelta(days=offset)
             cells = [_cell(s, rooms) for s in sessions if s.starts_at.astimezone(tz).date() == day]
             self.days.append(
@@ -98,8 +99,21 @@ class ScheduleState(rx.State):
             )
 
     @rx.event
-    async def shift(self, weeks: int) -> None:
-        self.week_start = (date.fromisoformat(self.week_start) + timedelta(weeks=weeks)).isoformat()
+    async def shift(self, steps: int) -> None:
+        moved = date.fromisoformat(self.week_start) + timedelta(days=steps * self.span)
+        self.week_start = moved.isoformat()
+        await self._week()
+
+    @rx.event
+    async def set_span(self, value: str | list[str]) -> None:
+        """Day view starts today (or the week's first day if today is outside it)."""
+        self.span = 1 if value == "day" else 7
+        first = date.fromisoformat(self.week_start)
+        today = date.today()
+        if self.span == 1 and first <= today < first + timedelta(days=7):
+            self.week_start = today.isoformat()
+        elif self.span == 7:
+            self.week_start = _monday(first).isoformat()
         await self._week()
 
     @rx.event

@@ -58,6 +58,10 @@ def test_wizard_week_roster_and_check_in(page: Page, app_url: str) -> None:
     expect(page.locator("#wizard-created")).to_contain_text("24 sessions", timeout=20_000)
     expect(page.locator("#week-grid")).to_contain_text("IOP Mornings", timeout=20_000)
     page.screenshot(path="test-results/schedule-week.png", full_page=True)
+    page.locator("#calendar-view").select_option(label="Room: Sunroom")
+    expect(page.locator("#week-grid")).to_contain_text("Family Night", timeout=15_000)
+    page.get_by_role("radio", name="Day").click()
+    expect(page.locator("#week-of")).to_contain_text("Day", timeout=15_000)
 
     _, cleo = _api(app_url, "cleo")
     body = {"given_name": "Rowan", "family_name": "Checkin", "birth_date": "1993-03-03"}
