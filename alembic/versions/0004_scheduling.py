@@ -43,6 +43,7 @@ def upgrade() -> None:
         "therapy_group",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("program_id", sa.Uuid(), nullable=True),
         sa.Column("level_of_care", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
         sa.Column("capacity", sa.Integer(), nullable=False),

@@ -30,6 +30,7 @@ class Group(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(max_length=120, unique=True)
+    kind: str = Field(default="group", max_length=20)  # group | individual
     program_id: uuid.UUID | None = Field(default=None, foreign_key="program.id")
     level_of_care: str | None = Field(default=None, max_length=20)
     capacity: int = 12

@@ -18,10 +18,11 @@ from backend.lib.etag import etag, require_if_match
 from backend.lib.policy import allow
 from backend.lib.problems import Problem
 from backend.patients import service as patients
-from backend.scheduling import edits, service
+from backend.scheduling import appointments, edits, service
 from backend.scheduling.models import Group, Series, Session
 from shared.enums import Role
 from shared.schemas.scheduling import (
+    AppointmentCreate,
     GroupCreate,
     GroupRead,
     RoomCreate,
@@ -126,6 +127,17 @@ class SchedulingController(Controller):
     ) -> SeriesRead:
         plan = await service.plan_series(db_session, data)
         series, sessions = await service.create_series(db_session, request_actor(request), plan)
+        return series_read(series, sessions, plan)
+
+    @post(
+        "/appointments",
+        opt=allow(*SCHEDULERS, Role.CLINICIAN),
+        summary="An individual appointment (client + clinician), recurring if rrule is given",
+    )
+    async def create_appointment(
+        self, request: AnyRequest, data: AppointmentCreate, db_session: AsyncSession
+    ) -> SeriesRead:
+        series, sessions, plan = await appointments.create(db_session, request_actor(request), data)
         return series_read(series, sessions, plan)
 
     @post(

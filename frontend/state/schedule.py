@@ -63,7 +63,7 @@ class ScheduleState(rx.State):
             self.error = error.detail
             return
         self.rooms = [{"id": str(r.id), "name": r.name} for r in rooms]
-        self.groups = [{"id": str(g.id), "name": g.name} for g in groups]
+        self.groups = [{"id": str(g.id), "name": g.name} for g in groups if g.kind == "group"]
         self.facilitators = [
             {"id": str(s.id), "name": s.full_name or s.username}
             for s in staff

@@ -35,6 +35,7 @@ class GroupCreate(BaseModel):
 
 class GroupRead(GroupCreate):
     id: uuid.UUID
+    kind: str
     version: int
 
 
@@ -181,3 +182,15 @@ class ClosureResult(BaseModel):
     saved: bool
     affected: list[SessionRead]
     kept_documented: list[SessionRead]
+
+
+class AppointmentCreate(BaseModel):
+    """An individual appointment (client + clinician), on the same machinery as groups."""
+
+    patient_id: uuid.UUID
+    clinician_id: uuid.UUID
+    start_local: str = Field(min_length=16, max_length=16)
+    timezone: str = Field(min_length=1, max_length=64)
+    duration_minutes: int = 50
+    room_id: uuid.UUID | None = None
+    rrule: str = Field(default="FREQ=DAILY;COUNT=1", max_length=500)
