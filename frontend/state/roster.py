@@ -37,7 +37,9 @@ class RosterState(rx.State):
             self.error = error.detail
             return
         self.groups = [
-            {"id": str(g.id), "name": g.name, "capacity": str(g.capacity)} for g in groups
+            {"id": str(g.id), "name": g.name, "capacity": str(g.capacity)}
+            for g in groups
+            if g.kind == "group"
         ]
         if not self.group_id and self.groups:
             self.group_id = self.groups[0]["id"]
