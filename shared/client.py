@@ -41,6 +41,8 @@ from shared.schemas.patients import (
 )
 from shared.schemas.scheduling import (
     AttendanceWrite,
+    ClosureCreate,
+    ClosureResult,
     EnrollmentCreate,
     EnrollmentEnd,
     EnrollmentRead,
@@ -275,3 +277,6 @@ class EmrClient:
             f"/api/v1/sessions/{session_id}/attendance/{patient_id}",
             json=data.model_dump(mode="json"),
         )
+
+    async def close_day(self, data: ClosureCreate) -> ClosureResult:
+        return ClosureResult.model_validate(await self._post("/api/v1/closures", data))

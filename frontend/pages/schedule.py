@@ -3,7 +3,7 @@
 import reflex as rx
 
 from frontend.components.layout import shell
-from frontend.state.schedule import WEEKDAYS, ScheduleState, WizardState
+from frontend.state.schedule import WEEKDAYS, ClosureState, ScheduleState, WizardState
 
 
 def _session_card(cell: rx.Var) -> rx.Component:
@@ -219,5 +219,49 @@ def wizard() -> rx.Component:
     )
 
 
+def closures() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Close a day (holiday)", size="4"),
+            rx.form(
+                rx.flex(
+                    rx.input(name="on", type="date", size="3", id="closure-on"),
+                    rx.input(
+                        name="name", placeholder="e.g. Thanksgiving", size="3", id="closure-name"
+                    ),
+                    rx.button("Check", type="submit", size="3", variant="soft"),
+                    gap="2",
+                    wrap="wrap",
+                ),
+                on_submit=ClosureState.check,
+                reset_on_submit=False,
+            ),
+            rx.cond(
+                ClosureState.checked,
+                rx.vstack(
+                    rx.text(ClosureState.affected.length(), " session(s) will be cancelled:"),
+                    rx.foreach(ClosureState.affected, lambda line: rx.text(line, size="2")),
+                    rx.button(
+                        "Confirm closure",
+                        color_scheme="red",
+                        on_click=ClosureState.confirm,
+                        id="closure-confirm",
+                    ),
+                ),
+            ),
+            rx.cond(
+                ClosureState.message != "", rx.callout(ClosureState.message, color_scheme="green")
+            ),
+            rx.cond(
+                ClosureState.error != "",
+                rx.callout(ClosureState.error, color_scheme="red", role="alert"),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
 def schedule() -> rx.Component:
-    return shell("Schedule", week(), wizard())
+    return shell("Schedule", week(), wizard(), closures())

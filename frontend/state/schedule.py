@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from backend.config import get_settings
 from frontend.state.auth import AuthState, clear_on_sign_out
 from shared.client import ApiError
-from shared.schemas.scheduling import SeriesCreate, SessionRead
+from shared.schemas.scheduling import ClosureCreate, SeriesCreate, SessionRead
 
 WEEKDAYS = [
     ("MO", "Mon"),
@@ -208,3 +208,44 @@ class WizardState(rx.State):
         ).isoformat()
         await schedule.load()
         return None
+
+
+@clear_on_sign_out
+class ClosureState(rx.State):
+    """Close a day: first list what it cancels, then confirm."""
+
+    on: str = ""
+    name: str = ""
+    affected: list[str] = []
+    checked: bool = False
+    message: str = ""
+    error: str = ""
+
+    @rx.event
+    async def check(self, form: dict[str, Any]) -> None:
+        self.on, self.name = str(form.get("on", "")), str(form.get("name", "")).strip()
+        await self._submit(confirm=False)
+
+    @rx.event
+    async def confirm(self) -> None:
+        await self._submit(confirm=True)
+        schedule = await self.get_state(ScheduleState)
+        await schedule.load()
+
+    async def _submit(self, confirm: bool) -> None:
+        self.error, self.message = "", ""
+        try:
+            body = ClosureCreate(on=date.fromisoformat(self.on), name=self.name, confirm=confirm)
+        except (ValidationError, ValueError):
+            self.error = "Give a date and a name (at least 2 characters)."
+            return
+        auth = await self.get_state(AuthState)
+        try:
+            result = await auth.call(lambda c: c.close_day(body))
+        except ApiError as error:
+            self.error = error.detail
+            return
+        self.affected = [f"{s.starts_at:%H:%M} {s.group_name}" for s in result.affected]
+        self.checked = not result.saved
+        if result.saved:
+            self.message = f"Closed {result.on}: {len(result.affected)} session(s) cancelled."
