@@ -13,10 +13,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend import admin
 from backend.accounts import service as accounts
 from backend.accounts.models import User
+from backend.config import get_settings
 from backend.lib.auth import Principal
 from backend.patients import chart, episodes
 from backend.patients import service as patients
 from backend.patients.models import Patient, Program
+from backend.scheduling import enrollment
+from backend.scheduling import service as scheduling
 from shared.enums import CareTeamRole, LevelOfCare, Role
 from shared.schemas.accounts import UserCreate
 from shared.schemas.patients import (
@@ -28,6 +31,13 @@ from shared.schemas.patients import (
     PatientCreate,
     ProgramCreate,
     TransitionCreate,
+)
+from shared.schemas.scheduling import (
+    AttendanceWrite,
+    EnrollmentCreate,
+    GroupCreate,
+    RoomCreate,
+    SeriesCreate,
 )
 
 DEMO_SYSTEM = "demo"
@@ -152,10 +162,76 @@ async def seed_demo(url: str, *, force: bool = False) -> SeedReport:
         if int(existing.one()):
             report.already_seeded = True
             return report
-        for index in range(30):
-            await _client(session, actor, index, users, programs)
+        clients = [await _client(session, actor, index, users, programs) for index in range(30)]
+        await _schedule(session, actor, users, clients[:10])
         report.patients = 30
     return report
+
+
+async def _schedule(
+    session: AsyncSession, actor: admin.Actor, users: dict[Role, User], members: list[Patient]
+) -> None:
+    """Two rooms, an IOP group (Mon/Wed/Fri mornings, started three weeks ago, ten members,
+    attendance taken) and an evening DBT skills group."""
+    facilitator = users[Role.FACILITATOR]
+    big = await scheduling.create_room(session, actor, RoomCreate(name="Group Room A", capacity=14))
+    small = await scheduling.create_room(
+        session, actor, RoomCreate(name="Group Room B", capacity=8)
+    )
+    iop = await scheduling.create_group(
+        session,
+        actor,
+        GroupCreate(
+            name="IOP Mornings",
+            room_id=big.id,
+            facilitator_ids=[facilitator.id],
+            duration_minutes=180,
+        ),
+    )
+    dbt = await scheduling.create_group(
+        session,
+        actor,
+        GroupCreate(
+            name="DBT Skills",
+            room_id=small.id,
+            facilitator_ids=[users[Role.CLINICIAN].id],
+            capacity=8,
+            open_enrollment=False,
+        ),
+    )
+    start = date.today() - timedelta(days=date.today().weekday()) - timedelta(weeks=3)
+    for group, rule, at, minutes in [
+        (iop, "FREQ=WEEKLY;BYDAY=MO,WE,FR;COUNT=36", "09:00", 180),
+        (dbt, "FREQ=WEEKLY;BYDAY=TU;COUNT=8", "17:30", 90),
+    ]:
+        plan = await scheduling.plan_series(
+            session,
+            SeriesCreate(
+                group_id=group.id,
+                rrule=rule,
+                start_local=f"{start.isoformat()}T{at}",
+                timezone=get_settings().timezone,
+                duration_minutes=minutes,
+            ),
+        )
+        await scheduling.create_series(session, actor, plan)
+    staff = admin.Actor(facilitator.id, facilitator.username, "local", "emr seed")
+    for patient in members:
+        await enrollment.enroll(
+            session, actor, iop, EnrollmentCreate(patient_id=patient.id, from_date=start)
+        )
+    past = [s for s in await enrollment.past_sessions(session, iop.id)]
+    rng = random.Random(7)
+    for row in past:
+        for patient in members:
+            status = rng.choices(["present", "late", "absent", "excused"], [80, 8, 7, 5])[0]
+            await enrollment.record_attendance(
+                session,
+                staff,
+                row,
+                patient.id,
+                AttendanceWrite(status=status, minutes=180 if status == "present" else None),
+            )
 
 
 async def _client(
@@ -164,7 +240,7 @@ async def _client(
     index: int,
     users: dict[Role, User],
     programs: dict[str, Program],
-) -> None:
+) -> Patient:
     rng = random.Random(index)
     clinician = users[Role.CLINICIAN]
     principal = Principal(
@@ -228,3 +304,4 @@ async def _client(
             episode,
             DischargeCreate(discharged_on=today, disposition="Completed treatment"),
         )
+    return patient

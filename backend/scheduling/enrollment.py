@@ -286,3 +286,16 @@ access.RELATIONSHIPS.append(facilitates)
 async def marks(session: AsyncSession, session_id: uuid.UUID) -> dict[uuid.UUID, Attendance]:
     rows = await session.exec(select(Attendance).where(Attendance.session_id == session_id))
     return {a.patient_id: a for a in rows.all()}
+
+
+async def past_sessions(session: AsyncSession, group_id: uuid.UUID) -> list[Session]:
+    rows = await session.exec(
+        select(Session)
+        .where(
+            Session.group_id == group_id,
+            Session.status == "scheduled",
+            col(Session.ends_at) < utcnow(),
+        )
+        .order_by(col(Session.starts_at))
+    )
+    return list(rows.all())

@@ -30,6 +30,9 @@ async def test_seed_demo_is_idempotent_and_usable(
         levels = {r["level_of_care"] for r in await conn.fetch("SELECT level_of_care FROM episode")}
         assert {"residential", "php", "iop"} <= levels
         assert await conn.fetchval("SELECT count(*) FROM episode_transition") > 0
+        assert await conn.fetchval("SELECT count(*) FROM group_session") == 44
+        assert await conn.fetchval("SELECT count(*) FROM enrollment") == 10
+        assert await conn.fetchval("SELECT count(*) FROM attendance") > 0
     finally:
         await conn.close()
 
