@@ -14,6 +14,7 @@ from frontend.state.chart import ChartState
 from frontend.state.patients import PatientsState
 from frontend.state.roster import CheckInState, RosterState
 from frontend.state.schedule import ScheduleState
+from frontend.state.today import TodayState
 
 api_mount = ApiMount()
 
@@ -22,7 +23,7 @@ app.register_lifespan_task(api_mount.lifespan)
 
 signed_in = AuthState.require_sign_in
 app.add_page(login, route="/login", title="Sign in · EMR")
-app.add_page(today, route="/", title="Today · EMR", on_load=signed_in)
+app.add_page(today, route="/", title="Today · EMR", on_load=[signed_in, TodayState.load])
 app.add_page(
     schedule.schedule,
     route="/schedule",

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from frontend.components.layout import shell
+from frontend.state.auth import AuthState
 from frontend.state.schedule import WEEKDAYS, ClosureState, ScheduleState, WizardState
 
 
@@ -264,4 +265,8 @@ def closures() -> rx.Component:
 
 
 def schedule() -> rx.Component:
-    return shell("Schedule", week(), wizard(), closures())
+    return shell(
+        "Schedule",
+        week(),
+        rx.cond(AuthState.can_schedule, rx.vstack(wizard(), closures(), width="100%")),
+    )

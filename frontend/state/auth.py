@@ -19,6 +19,7 @@ WARNING_SECONDS = 60
 
 class AuthState(rx.State):
     username: str = ""
+    user_id: str = ""
     full_name: str = ""
     roles: list[str] = []
     mfa_enabled: bool = False
@@ -39,6 +40,10 @@ class AuthState(rx.State):
     @rx.var
     def is_admin(self) -> bool:
         return "admin" in self.roles
+
+    @rx.var
+    def can_schedule(self) -> bool:
+        return bool({"coordinator", "admin"} & set(self.roles))
 
     @rx.var
     def is_auditor(self) -> bool:
@@ -69,7 +74,7 @@ class AuthState(rx.State):
 
     async def _load_me(self, client: EmrClient) -> None:
         me = await client.me()
-        self.username, self.full_name = me.username, me.full_name
+        self.username, self.full_name, self.user_id = me.username, me.full_name, str(me.id)
         self.roles = [r.value for r in me.roles]
         self.mfa_enabled, self.mfa_enrolment_required = me.mfa_enabled, me.mfa_enrolment_required
         self.idle_timeout_minutes = me.idle_timeout_minutes

@@ -1,0 +1,46 @@
+"""Today: my sessions (or, for coordinators, everyone's), each opening its check-in."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import reflex as rx
+
+from backend.config import get_settings
+from frontend.state.auth import AuthState, clear_on_sign_out
+from shared.client import ApiError
+
+
+@clear_on_sign_out
+class TodayState(rx.State):
+    sessions: list[dict[str, str]] = []
+    error: str = ""
+
+    @rx.event
+    async def load(self) -> None:
+        auth = await self.get_state(AuthState)
+        if not auth.username:
+            return
+        start = datetime.combine(date.today(), time.min, tzinfo=ZoneInfo(get_settings().timezone))
+        filters: dict[str, Any] = {
+            "from": start.isoformat(),
+            "to": (start + timedelta(days=1)).isoformat(),
+        }
+        if not auth.can_schedule:
+            filters["facilitator_id"] = auth.user_id
+        try:
+            rows = await auth.call(lambda c: c.sessions(**filters))
+        except ApiError as error:
+            self.error = error.detail
+            return
+        self.sessions = [
+            {
+                "id": str(s.id),
+                "time": f"{s.starts_at:%H:%M}–{s.ends_at:%H:%M}",
+                "group": s.group_name,
+                "status": s.status,
+            }
+            for s in rows
+        ]
