@@ -1,5 +1,6 @@
 """Scheduling for coordinators: the week by room or facilitator, and the series wizard."""
 
+
 import reflex as rx
 
 from frontend.components.layout import shell
@@ -97,6 +98,19 @@ def week() -> rx.Component:
     )
 
 
+def _wizard_pick(
+    field: str, options: rx.Var, blank: str, blank_allowed: bool = True
+) -> rx.Component:
+    return rx.el.select(
+        rx.el.option(blank, value="", disabled=not blank_allowed),
+        rx.foreach(options, lambda o: rx.el.option(o["name"], value=o["id"])),
+        value=getattr(WizardState, field),
+        on_change=lambda v: WizardState.set_field(field, v),
+        id="wizard-" + field.removesuffix("_id"),
+        style={"height": "40px", "font_size": "16px"},
+    )
+
+
 def wizard() -> rx.Component:
     day_toggle = lambda code, label: rx.button(  # noqa: E731
         label,
@@ -110,36 +124,9 @@ def wizard() -> rx.Component:
         rx.vstack(
             rx.heading("New recurring series", size="4"),
             rx.flex(
-                rx.el.select(
-                    rx.el.option("Group", value="", disabled=True),
-                    rx.foreach(
-                        ScheduleState.groups, lambda g: rx.el.option(g["name"], value=g["id"])
-                    ),
-                    value=WizardState.group_id,
-                    on_change=lambda v: WizardState.set_field("group_id", v),
-                    id="wizard-group",
-                    style={"height": "40px", "font_size": "16px"},
-                ),
-                rx.el.select(
-                    rx.el.option("No room", value=""),
-                    rx.foreach(
-                        ScheduleState.rooms, lambda r: rx.el.option(r["name"], value=r["id"])
-                    ),
-                    value=WizardState.room_id,
-                    on_change=lambda v: WizardState.set_field("room_id", v),
-                    id="wizard-room",
-                    style={"height": "40px", "font_size": "16px"},
-                ),
-                rx.el.select(
-                    rx.el.option("No facilitator", value=""),
-                    rx.foreach(
-                        ScheduleState.facilitators, lambda f: rx.el.option(f["name"], value=f["id"])
-                    ),
-                    value=WizardState.facilitator_id,
-                    on_change=lambda v: WizardState.set_field("facilitator_id", v),
-                    id="wizard-facilitator",
-                    style={"height": "40px", "font_size": "16px"},
-                ),
+                _wizard_pick("group_id", ScheduleState.groups, "Group", blank_allowed=False),
+                _wizard_pick("room_id", ScheduleState.rooms, "No room"),
+                _wizard_pick("facilitator_id", ScheduleState.facilitators, "No facilitator"),
                 gap="2",
                 wrap="wrap",
             ),
