@@ -1,5 +1,6 @@
 """Scheduling for coordinators: the week by room or facilitator, and the series wizard."""
 
+from typing import Any
 
 import reflex as rx
 
@@ -98,9 +99,7 @@ def week() -> rx.Component:
     )
 
 
-def _wizard_pick(
-    field: str, options: rx.Var, blank: str, blank_allowed: bool = True
-) -> rx.Component:
+def _wizard_pick(field: str, options: Any, blank: str, blank_allowed: bool = True) -> rx.Component:
     return rx.el.select(
         rx.el.option(blank, value="", disabled=not blank_allowed),
         rx.foreach(options, lambda o: rx.el.option(o["name"], value=o["id"])),
