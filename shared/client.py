@@ -52,6 +52,7 @@ from shared.schemas.scheduling import (
     SeriesPreview,
     SeriesRead,
     SessionRead,
+    SessionUpdate,
     SignInSheet,
 )
 from shared.schemas.system import HealthRead
@@ -280,3 +281,16 @@ class EmrClient:
 
     async def close_day(self, data: ClosureCreate) -> ClosureResult:
         return ClosureResult.model_validate(await self._post("/api/v1/closures", data))
+
+    async def move_session(self, session_id: str, data: SessionUpdate, version: int) -> None:
+        await self._request(
+            "PATCH",
+            f"/api/v1/sessions/{session_id}",
+            json=data.model_dump(mode="json", exclude_unset=True),
+            headers={"If-Match": f'"{version}"'},
+        )
+
+    async def cancel_session(self, session_id: str, reason: str) -> None:
+        await self._request(
+            "POST", f"/api/v1/sessions/{session_id}/cancel", json={"reason": reason}
+        )

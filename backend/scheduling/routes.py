@@ -56,6 +56,7 @@ def session_read(row: Session, group_name: str) -> SessionRead:
         facilitator_ids=row.facilitator_ids,
         status=row.status,
         cancel_reason=row.cancel_reason,
+        version=row.version,
     )
 
 

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from frontend.components.layout import shell
+from frontend.state.auth import AuthState
 from frontend.state.roster import CheckInState, RosterState
 from shared.schemas.scheduling import AttendanceStatus
 
@@ -103,10 +104,55 @@ def _status_button(row: rx.Var, status: AttendanceStatus) -> rx.Component:
     )
 
 
+def _reschedule() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading("Move or cancel this session", size="4"),
+            rx.form(
+                rx.flex(
+                    rx.input(
+                        name="start_local",
+                        type="datetime-local",
+                        size="3",
+                        default_value=CheckInState.start_local,
+                        id="move-to",
+                    ),
+                    rx.button("Move", type="submit", size="3", id="move-go"),
+                    gap="2",
+                    wrap="wrap",
+                ),
+                on_submit=CheckInState.move,
+            ),
+            rx.form(
+                rx.flex(
+                    rx.input(name="reason", placeholder="Reason", size="3", id="cancel-reason"),
+                    rx.button(
+                        "Cancel session",
+                        type="submit",
+                        size="3",
+                        color_scheme="red",
+                        variant="soft",
+                        id="cancel-go",
+                    ),
+                    gap="2",
+                    wrap="wrap",
+                ),
+                on_submit=CheckInState.cancel,
+            ),
+            spacing="3",
+        ),
+        width="100%",
+    )
+
+
 def check_in() -> rx.Component:
     return shell(
         "Attendance",
         rx.heading(CheckInState.title, size="5", id="check-in-title"),
+        rx.cond(
+            CheckInState.status == "cancelled", rx.badge("cancelled", color_scheme="red", size="3")
+        ),
+        rx.cond(CheckInState.message != "", rx.callout(CheckInState.message, color_scheme="green")),
         rx.cond(
             CheckInState.error != "",
             rx.callout(CheckInState.error, color_scheme="red", role="alert"),
@@ -130,4 +176,5 @@ def check_in() -> rx.Component:
             width="100%",
             id="check-in-list",
         ),
+        rx.cond(AuthState.can_schedule & (CheckInState.status == "scheduled"), _reschedule()),
     )

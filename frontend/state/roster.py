@@ -14,6 +14,7 @@ from shared.schemas.scheduling import (
     AttendanceWrite,
     EnrollmentCreate,
     EnrollmentEnd,
+    SessionUpdate,
 )
 
 
@@ -116,6 +117,10 @@ class RosterState(rx.State):
 class CheckInState(rx.State):
     session_id: str = ""
     title: str = ""
+    status: str = ""
+    start_local: str = ""
+    version: int = 0
+    message: str = ""
     rows: list[dict[str, str]] = []
     error: str = ""
 
@@ -133,6 +138,8 @@ class CheckInState(rx.State):
             return
         s = sheet.session
         self.title = f"{s.group_name} · {s.starts_at:%a %d %b %H:%M}–{s.ends_at:%H:%M}"
+        self.status, self.version = s.status, s.version
+        self.start_local = f"{s.starts_at:%Y-%m-%dT%H:%M}"
         self.rows = [
             {
                 "id": str(r.patient_id),
@@ -152,4 +159,31 @@ class CheckInState(rx.State):
         except ApiError as error:
             self.error = error.detail
             return
+        await self._sheet()
+
+    @rx.event
+    async def move(self, form: dict[str, Any]) -> None:
+        await self._change(
+            lambda c: c.move_session(
+                self.session_id,
+                SessionUpdate(start_local=str(form.get("start_local", ""))[:16]),
+                self.version,
+            ),
+            "Moved.",
+        )
+
+    @rx.event
+    async def cancel(self, form: dict[str, Any]) -> None:
+        reason = str(form.get("reason", "")).strip()
+        await self._change(lambda c: c.cancel_session(self.session_id, reason), "Cancelled.")
+
+    async def _change(self, action: Any, done: str) -> None:
+        self.error, self.message = "", ""
+        auth = await self.get_state(AuthState)
+        try:
+            await auth.call(action)
+        except ApiError as error:
+            self.error = error.detail
+            return
+        self.message = done
         await self._sheet()

@@ -65,6 +65,7 @@ class SessionRead(BaseModel):
     facilitator_ids: list[uuid.UUID]
     status: str
     cancel_reason: str | None
+    version: int
 
 
 class Conflict(BaseModel):
