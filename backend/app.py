@@ -24,6 +24,7 @@ from backend.lib.logs import configure_logging
 from backend.lib.policy import PUBLIC, authorize
 from backend.lib.problems import EXCEPTION_HANDLERS
 from backend.lib.request_id import request_id_middleware
+from backend.lib.text_guard import refuse_nul_characters
 from backend.patients.routes import EpisodeController, PatientController, ProgramController
 from backend.scheduling.enrollment_routes import RosterController
 from backend.scheduling.feeds import CalendarController
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[database_lifespan(settings)],
         middleware=[request_id_middleware, auth_middleware()],
         guards=[authorize],
+        before_request=refuse_nul_characters,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

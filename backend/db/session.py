@@ -25,7 +25,13 @@ APP_ROLE = "emr_app"
 def make_engine(url: str, *, as_app: bool = False) -> AsyncEngine:
     connect_args = {"server_settings": {"role": APP_ROLE}} if as_app else {}
     return create_async_engine(
-        async_url(url), pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args
+        async_url(url),
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        connect_args=connect_args,
+        # Statement parameters hold patient data: keep them out of errors and logs.
+        hide_parameters=True,
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import IntegrityError
 
 from backend.lib.request_id import current_request_id
 
@@ -145,6 +146,23 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     return problem_response(status, detail or _TITLES.get(status, "Error"), headers=exc.headers)
 
 
+# Database refusals that reach here are a missing check in a service; answer like one.
+_INTEGRITY = {
+    "23503": (422, "A referenced record does not exist."),
+    "23505": (409, "This would duplicate an existing record."),
+    "23P01": (409, "This overlaps an existing booking."),
+}
+
+
+def handle_integrity(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
+    code = getattr(exc.orig, "sqlstate", None)
+    if code in _INTEGRITY:
+        log.warning("integrity refusal %s on %s %s", code, request.method, request.url.path)
+        status, detail = _INTEGRITY[code]
+        return problem_response(status, detail)
+    return handle_unexpected(request, exc)
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(
@@ -153,4 +171,8 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     )
 
 
-EXCEPTION_HANDLERS = {HTTPException: handle_http_exception, Exception: handle_unexpected}
+EXCEPTION_HANDLERS = {
+    HTTPException: handle_http_exception,
+    IntegrityError: handle_integrity,
+    Exception: handle_unexpected,
+}

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.accounts.models import User
 from backend.audit.service import Actor, record
 from backend.lib.problems import Problem
+from backend.patients.models import Program
 from backend.scheduling import rules
 from backend.scheduling.models import Attendance, Booking, Closure, Group, Room, Series, Session
 from shared.schemas.scheduling import (
@@ -80,6 +81,8 @@ async def create_group(session: AsyncSession, actor: Actor, data: GroupCreate) -
         )
     await _check_room(session, data.room_id)
     await _check_staff(session, data.facilitator_ids, "facilitator_ids")
+    if data.program_id is not None and await session.get(Program, data.program_id) is None:
+        raise _invalid("program_id", f"no program {data.program_id}")
     group = Group(
         **data.model_dump(exclude={"level_of_care"}),
         level_of_care=data.level_of_care.value if data.level_of_care else None,

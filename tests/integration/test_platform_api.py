@@ -147,3 +147,22 @@ async def test_logs_are_json_lines_carrying_the_request_id(
     errors = [line for line in lines if line["level"] == "error"]
     assert errors and errors[0]["request_id"] == "req-logline-1"
     assert errors[0]["error"] == "RuntimeError"
+
+
+async def test_nul_characters_are_refused_naming_the_field(
+    client: AsyncTestClient, make_user
+) -> None:
+    from shared.enums import Role
+    from tests.conftest import sign_in
+
+    await make_user("nul-coordinator", Role.COORDINATOR, Role.CLINICIAN)
+    headers = await sign_in(client, "nul-coordinator")
+    body = {"given_name": "Ana", "family_name": "Lo\u0000pez", "birth_date": "1990-01-01"}
+    response = await client.post("/api/v1/patients", json=body, headers=headers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "family_name"
+    nested = {"name": "Room", "capacity": 3} | {"name": "R\u0000"}
+    assert (await client.post("/api/v1/rooms", json=nested, headers=headers)).status_code == 422
+    query = await client.get("/api/v1/patients", params={"q": "a\u0000"}, headers=headers)
+    assert query.status_code == 422
+    assert query.json()["errors"][0]["field"] == "query.q"

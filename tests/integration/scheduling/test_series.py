@@ -196,3 +196,16 @@ async def test_twenty_concurrent_bookings_of_one_room_yield_exactly_one(
     for refused in (r for r in responses if r.status_code == 409):
         assert refused.json()["conflicts"][0]["resource_name"] == "Room 1"
     assert len((await client.get("/api/v1/sessions", headers=coordinator)).json()) == 1
+
+
+async def test_group_with_unknown_references_is_422(client: AsyncTestClient, coordinator) -> None:
+    import uuid
+
+    for field in ("program_id", "room_id"):
+        response = await client.post(
+            "/api/v1/groups",
+            headers=coordinator,
+            json={"name": f"Bad {field}", field: str(uuid.uuid4())},
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == field
