@@ -23,9 +23,13 @@ def utcnow() -> datetime:
 
 def timestamp(*, nullable: bool = False, index: bool = False, default_now: bool = False) -> Any:
     """A ``timestamptz`` column; every instant in the schema is stored with its zone."""
-    return Field(
-        default_factory=utcnow if default_now else None,
-        sa_type=DateTime(timezone=True),
-        nullable=nullable,
-        index=index,
-    )
+    column: dict[str, Any] = {
+        "sa_type": DateTime(timezone=True),
+        "nullable": nullable,
+        "index": index,
+    }
+    if default_now:
+        return Field(default_factory=utcnow, **column)
+    if nullable:
+        return Field(default=None, **column)
+    return Field(**column)

@@ -3,7 +3,8 @@
 from backend.accounts import models as accounts
 from backend.audit import models as audit
 from backend.db.base import metadata
+from backend.notes import models as notes
 from backend.patients import models as patients
 from backend.scheduling import models as scheduling
 
-__all__ = ["accounts", "audit", "metadata", "patients", "scheduling"]
+__all__ = ["accounts", "audit", "metadata", "notes", "patients", "scheduling"]

@@ -1,0 +1,213 @@
+"""Group notes for staff, and each member's rendered note for their chart."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.datastructures import State
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.audit.service import record
+from backend.lib.auth import Principal, request_actor
+from backend.lib.etag import etag, require_if_match
+from backend.lib.policy import allow
+from backend.lib.problems import Problem
+from backend.notes import service
+from backend.notes.models import Addendum, GroupNote, MemberEntry
+from backend.patients.models import Patient
+from backend.patients.service import require_chart_access
+from backend.scheduling import edits
+from backend.scheduling.models import Group, Session
+from shared.enums import CLINICAL_ROLES, Role
+from shared.schemas.notes import (
+    AddendumCreate,
+    AddendumRead,
+    EntryRead,
+    EntryUpdate,
+    MemberNote,
+    NoteRead,
+    SharedUpdate,
+)
+
+AnyRequest = Request[Principal, Any, State]
+WRITERS = (Role.FACILITATOR, Role.CLINICIAN, Role.SUPERVISOR)
+
+
+def _require_session_staff(principal: Principal, row: Session) -> None:
+    """Supervisors see every note; others document the sessions they facilitate."""
+    if Role.SUPERVISOR in principal.roles or principal.user_id in row.facilitator_ids:
+        return
+    raise Problem(403, "You do not facilitate this session.")
+
+
+def entry_read(entry: MemberEntry, patient: Patient) -> EntryRead:
+    return EntryRead.model_validate(
+        entry.model_dump() | {"patient_name": f"{patient.given_name} {patient.family_name}"}
+    )
+
+
+def addendum_read(addendum: Addendum) -> AddendumRead:
+    return AddendumRead.model_validate(addendum, from_attributes=True)
+
+
+async def _note_read(db_session: AsyncSession, note: GroupNote) -> Response[NoteRead]:
+    row = await db_session.get(Session, note.session_id)
+    assert row is not None
+    group = await db_session.get(Group, row.group_id)
+    assert group is not None
+    body = NoteRead(
+        **note.model_dump(exclude={"last_editor_id", "created_at"}),
+        group_name=group.name,
+        starts_at=row.starts_at,
+        entries=[entry_read(e, p) for e, p in await service.entries(db_session, note.id)],
+        addenda=[addendum_read(a) for a in await service.addenda(db_session, note.id)],
+    )
+    return Response(body, headers={"ETag": etag(note.version)})
+
+
+async def _staff_note(
+    request: AnyRequest, db_session: AsyncSession, note_id: uuid.UUID, lock: bool = False
+) -> GroupNote:
+    note = await service.get(db_session, note_id, lock=lock)
+    row = await db_session.get(Session, note.session_id)
+    assert row is not None
+    _require_session_staff(request.user, row)
+    return note
+
+
+class NoteController(Controller):
+    path = "/api/v1"
+    tags = ["notes"]
+
+    @post(
+        "/sessions/{session_id:uuid}/note",
+        opt=allow(*WRITERS),
+        status_code=200,
+        summary="Open (or create) the session's group note",
+    )
+    async def open_note(
+        self, request: AnyRequest, session_id: uuid.UUID, db_session: AsyncSession
+    ) -> Response[NoteRead]:
+        row = await edits.get_session(db_session, session_id)
+        _require_session_staff(request.user, row)
+        note, _ = await service.open_note(db_session, request_actor(request), row)
+        return await _note_read(db_session, note)
+
+    @get("/notes/{note_id:uuid}", opt=allow(*WRITERS), summary="The whole note (staff view)")
+    async def read(
+        self, request: AnyRequest, note_id: uuid.UUID, db_session: AsyncSession
+    ) -> Response[NoteRead]:
+        note = await _staff_note(request, db_session, note_id)
+        await record(db_session, request_actor(request), "read", "group_note", entity_id=note.id)
+        return await _note_read(db_session, note)
+
+    @patch(
+        "/notes/{note_id:uuid}", opt=allow(*WRITERS), summary="Edit the shared section (If-Match)"
+    )
+    async def update_shared(
+        self, request: AnyRequest, note_id: uuid.UUID, data: SharedUpdate, db_session: AsyncSession
+    ) -> Response[NoteRead]:
+        note = await _staff_note(request, db_session, note_id, lock=True)
+        require_if_match(request, note.version)
+        await service.update_shared(db_session, request_actor(request), request.user, note, data)
+        return await _note_read(db_session, note)
+
+    @patch(
+        "/notes/{note_id:uuid}/entries/{patient_id:uuid}",
+        opt=allow(*WRITERS),
+        summary="Edit one member's entry (If-Match with that entry's version)",
+    )
+    async def update_entry(
+        self,
+        request: AnyRequest,
+        note_id: uuid.UUID,
+        patient_id: uuid.UUID,
+        data: EntryUpdate,
+        db_session: AsyncSession,
+    ) -> Response[EntryRead]:
+        note = await _staff_note(request, db_session, note_id)
+        rows = {e.patient_id: (e, p) for e, p in await service.entries(db_session, note.id)}
+        if patient_id not in rows:
+            raise Problem(404, "This client has no entry in this note.")
+        entry, patient = rows[patient_id]
+        await db_session.refresh(entry, with_for_update=True)
+        require_if_match(request, entry.version)
+        entry = await service.update_entry(
+            db_session, request_actor(request), request.user, note, entry, data
+        )
+        return Response(entry_read(entry, patient), headers={"ETag": etag(entry.version)})
+
+    @post(
+        "/notes/{note_id:uuid}/sign",
+        opt=allow(*WRITERS),
+        status_code=200,
+        summary="Sign: name-leak check, lock, SHA-256 of the content",
+    )
+    async def sign(
+        self, request: AnyRequest, note_id: uuid.UUID, db_session: AsyncSession
+    ) -> Response[NoteRead]:
+        note = await _staff_note(request, db_session, note_id, lock=True)
+        await service.sign(db_session, request_actor(request), request.user, note)
+        return await _note_read(db_session, note)
+
+    @post(
+        "/notes/{note_id:uuid}/addenda",
+        opt=allow(*WRITERS),
+        summary="Add an addendum to a signed note",
+    )
+    async def add_addendum(
+        self,
+        request: AnyRequest,
+        note_id: uuid.UUID,
+        data: AddendumCreate,
+        db_session: AsyncSession,
+    ) -> AddendumRead:
+        note = await _staff_note(request, db_session, note_id)
+        addendum = await service.add_addendum(
+            db_session,
+            request_actor(request),
+            request.user,
+            note,
+            data.reason,
+            data.text,
+            data.patient_id,
+        )
+        return addendum_read(addendum)
+
+    @get(
+        "/patients/{patient_id:uuid}/group-notes",
+        opt=allow(*CLINICAL_ROLES),
+        summary="The client's signed group notes: shared section and their own entry only",
+    )
+    async def member_notes(
+        self, request: AnyRequest, patient_id: uuid.UUID, db_session: AsyncSession
+    ) -> list[MemberNote]:
+        await require_chart_access(db_session, request.user, patient_id, demographics=False)
+        result = []
+        for note, entry, patient, row in await service.member_notes(db_session, patient_id):
+            group = await db_session.get(Group, row.group_id)
+            assert group is not None
+            mine = [
+                a
+                for a in await service.addenda(db_session, note.id)
+                if a.patient_id in (None, patient_id)
+            ]
+            result.append(
+                MemberNote(
+                    note_id=note.id,
+                    group_name=group.name,
+                    starts_at=row.starts_at,
+                    topic=note.topic,
+                    interventions=note.interventions,
+                    group_process=note.group_process,
+                    entry=entry_read(entry, patient),
+                    signed_at=note.signed_at,
+                    addenda=[addendum_read(a) for a in mine],
+                )
+            )
+        await record(
+            db_session, request_actor(request), "read", "group_notes", patient_id=patient_id
+        )
+        return result

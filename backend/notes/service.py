@@ -1,0 +1,267 @@
+"""Writing, signing and rendering group notes.
+
+Entries are created for every client expected at the session; each part records its
+authors; edits use versions (If-Match); signing runs the name-leak check, locks the note
+and stores a SHA-256 of its content; afterwards only addenda are accepted."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.audit.service import Actor, record
+from backend.db.base import utcnow
+from backend.lib.auth import Principal
+from backend.lib.problems import Problem
+from backend.notes import rules
+from backend.notes.models import Addendum, GroupNote, MemberEntry
+from backend.patients.models import Patient
+from backend.patients.service import mrn
+from backend.scheduling import enrollment
+from backend.scheduling.models import Session
+from shared.schemas.notes import EntryUpdate, SharedUpdate
+
+LATE_AFTER = timedelta(hours=72)
+CLINICAL_FIELDS = ("participation", "affect", "behaviour", "narrative", "risk", "objective_ratings")
+ABSENT = ("absent", "excused")
+
+
+async def open_note(session: AsyncSession, actor: Actor, row: Session) -> tuple[GroupNote, bool]:
+    """The session's note, creating it (with an entry per expected client) on first use."""
+    existing = (await session.exec(select(GroupNote).where(GroupNote.session_id == row.id))).first()
+    if existing is not None:
+        return existing, False
+    if row.status == "cancelled":
+        raise Problem(409, "A cancelled session has no note.")
+    note = GroupNote(session_id=row.id, author_ids=[actor.user_id] if actor.user_id else [])
+    session.add(note)
+    await session.flush()
+    marks = await enrollment.marks(session, row.id)
+    for patient in await enrollment.expected(session, row):
+        mark = marks.get(patient.id)
+        session.add(
+            MemberEntry(
+                note_id=note.id, patient_id=patient.id, attendance=mark.status if mark else None
+            )
+        )
+    await record(session, actor, "create", "group_note", entity_id=note.id)
+    return note, True
+
+
+async def get(session: AsyncSession, note_id: uuid.UUID, *, lock: bool = False) -> GroupNote:
+    note = await session.get(GroupNote, note_id, with_for_update=lock)
+    if note is None:
+        raise Problem(404, f"No note {note_id}.")
+    return note
+
+
+async def entries(session: AsyncSession, note_id: uuid.UUID) -> list[tuple[MemberEntry, Patient]]:
+    rows = await session.exec(
+        select(MemberEntry, Patient)
+        .join(Patient, col(Patient.id) == col(MemberEntry.patient_id))
+        .where(MemberEntry.note_id == note_id)
+        .order_by(col(Patient.family_name), col(Patient.given_name))
+    )
+    return [(e, p) for e, p in rows.all()]
+
+
+async def addenda(session: AsyncSession, note_id: uuid.UUID) -> list[Addendum]:
+    rows = await session.exec(
+        select(Addendum).where(Addendum.note_id == note_id).order_by(col(Addendum.created_at))
+    )
+    return list(rows.all())
+
+
+def _refuse_if_signed(note: GroupNote) -> None:
+    if note.status != "draft":
+        raise Problem(
+            409, "This note is signed and locked: add an addendum instead.", slug="note-signed"
+        )
+
+
+def _credit(part: GroupNote | MemberEntry, principal: Principal) -> None:
+    if principal.user_id not in part.author_ids:
+        part.author_ids = [*part.author_ids, principal.user_id]
+    part.last_editor_id = principal.user_id
+    part.version += 1
+
+
+async def update_shared(
+    session: AsyncSession, actor: Actor, principal: Principal, note: GroupNote, data: SharedUpdate
+) -> GroupNote:
+    _refuse_if_signed(note)
+    for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
+        setattr(note, field, value)
+    _credit(note, principal)
+    session.add(note)
+    await record(session, actor, "update", "group_note", entity_id=note.id)
+    return note
+
+
+async def update_entry(
+    session: AsyncSession,
+    actor: Actor,
+    principal: Principal,
+    note: GroupNote,
+    entry: MemberEntry,
+    data: EntryUpdate,
+) -> MemberEntry:
+    _refuse_if_signed(note)
+    changes = data.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+    if entry.attendance in ABSENT and any(f in changes for f in CLINICAL_FIELDS):
+        raise Problem(
+            422,
+            "This member was absent: the note keeps their attendance only.",
+            errors=[{"field": "attendance", "message": entry.attendance or ""}],
+        )
+    for field, value in changes.items():
+        setattr(entry, field, value)
+    _credit(entry, principal)
+    session.add(entry)
+    await record(
+        session, actor, "update", "member_entry", entity_id=entry.id, patient_id=entry.patient_id
+    )
+    return entry
+
+
+def _member(patient: Patient) -> rules.Member:
+    names = (
+        patient.given_name,
+        patient.family_name,
+        patient.preferred_name,
+        f"{patient.given_name} {patient.family_name}",
+    )
+    return rules.Member(str(patient.id), names, mrn(patient))
+
+
+def _texts(entry: MemberEntry) -> dict[str, str]:
+    return {"affect": entry.affect, "behaviour": entry.behaviour, "narrative": entry.narrative}
+
+
+def document(note: GroupNote, rows: list[tuple[MemberEntry, Patient]]) -> dict[str, Any]:
+    """Everything the signature covers, in a stable shape."""
+    return {
+        "note": {
+            k: getattr(note, k)
+            for k in (
+                "id",
+                "session_id",
+                "topic",
+                "interventions",
+                "group_process",
+                "signed_by",
+                "signed_at",
+            )
+        },
+        "entries": [
+            {
+                k: getattr(e, k)
+                for k in (
+                    "patient_id",
+                    "attendance",
+                    "participation",
+                    "affect",
+                    "behaviour",
+                    "narrative",
+                    "risk",
+                    "objective_ratings",
+                )
+            }
+            for e, _ in rows
+        ],
+    }
+
+
+async def sign(
+    session: AsyncSession, actor: Actor, principal: Principal, note: GroupNote
+) -> GroupNote:
+    _refuse_if_signed(note)
+    if not note.topic.strip():
+        raise Problem(
+            422,
+            "topic: a signed note needs a topic.",
+            errors=[{"field": "topic", "message": "required"}],
+        )
+    rows = await entries(session, note.id)
+    shared = {
+        "topic": note.topic,
+        "interventions": note.interventions,
+        "group_process": note.group_process,
+    }
+    leaks = rules.check_note(
+        shared, {str(e.patient_id): _texts(e) for e, _ in rows}, [_member(p) for _, p in rows]
+    )
+    if leaks:
+        raise Problem(
+            422,
+            f"{len(leaks)} mention(s) of other group members: remove them before signing.",
+            slug="name-leak",
+            leaks=[
+                {"field": leak.field, "start": leak.start, "end": leak.end, "text": leak.text}
+                for leak in leaks
+            ],
+        )
+    row = await session.get(Session, note.session_id)
+    assert row is not None
+    now = utcnow()
+    note.status, note.signed_by, note.signed_at = "signed", principal.user_id, now
+    note.late_entry = now - row.ends_at > LATE_AFTER
+    note.content_hash = rules.content_hash(document(note, rows))
+    note.version += 1
+    session.add(note)
+    await record(
+        session,
+        actor,
+        "sign",
+        "group_note",
+        entity_id=note.id,
+        detail={"hash": note.content_hash, "late": note.late_entry},
+    )
+    return note
+
+
+async def verify(session: AsyncSession, note: GroupNote) -> bool:
+    rows = await entries(session, note.id)
+    return note.content_hash == rules.content_hash(document(note, rows))
+
+
+async def add_addendum(
+    session: AsyncSession,
+    actor: Actor,
+    principal: Principal,
+    note: GroupNote,
+    reason: str,
+    text: str,
+    patient_id: uuid.UUID | None,
+) -> Addendum:
+    if note.status == "draft":
+        raise Problem(409, "The note is still a draft: edit it directly.")
+    addendum = Addendum(
+        note_id=note.id,
+        patient_id=patient_id,
+        author_id=principal.user_id,
+        reason=reason,
+        text=text,
+    )
+    session.add(addendum)
+    await session.flush()
+    await record(session, actor, "addendum", "group_note", entity_id=note.id, patient_id=patient_id)
+    return addendum
+
+
+async def member_notes(
+    session: AsyncSession, patient_id: uuid.UUID
+) -> list[tuple[GroupNote, MemberEntry, Patient, Session]]:
+    rows = await session.exec(
+        select(GroupNote, MemberEntry, Patient, Session)
+        .join(MemberEntry, col(MemberEntry.note_id) == col(GroupNote.id))
+        .join(Patient, col(Patient.id) == col(MemberEntry.patient_id))
+        .join(Session, col(Session.id) == col(GroupNote.session_id))
+        .where(MemberEntry.patient_id == patient_id, GroupNote.status == "signed")
+        .order_by(col(Session.starts_at).desc())
+    )
+    return [(n, e, p, s) for n, e, p, s in rows.all()]

@@ -1,0 +1,107 @@
+"""Group note schemas: the staff view (whole note) and the member view (one client)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class Participation(StrEnum):
+    NONE = "none"
+    MINIMAL = "minimal"
+    MODERATE = "moderate"
+    ACTIVE = "active"
+    LEADING = "leading"
+
+
+class Risk(StrEnum):
+    NONE = "none"
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
+class ObjectiveRating(BaseModel):
+    objective_id: uuid.UUID
+    rating: int = Field(ge=0, le=10)
+
+
+class SharedUpdate(BaseModel):
+    topic: str | None = Field(default=None, max_length=300)
+    interventions: str | None = Field(default=None, max_length=4000)
+    group_process: str | None = Field(default=None, max_length=8000)
+
+
+class EntryUpdate(BaseModel):
+    participation: Participation | None = None
+    affect: str | None = Field(default=None, max_length=60)
+    behaviour: str | None = Field(default=None, max_length=500)
+    narrative: str | None = Field(default=None, max_length=8000)
+    risk: Risk | None = None
+    objective_ratings: list[ObjectiveRating] | None = Field(default=None, max_length=20)
+
+
+class EntryRead(BaseModel):
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    patient_name: str
+    attendance: str | None
+    participation: str
+    affect: str
+    behaviour: str
+    narrative: str
+    risk: str
+    objective_ratings: list[ObjectiveRating]
+    author_ids: list[uuid.UUID]
+    version: int
+
+
+class AddendumCreate(BaseModel):
+    reason: str = Field(min_length=3, max_length=300)
+    text: str = Field(min_length=1, max_length=8000)
+    patient_id: uuid.UUID | None = Field(default=None, description="Only that member's chart")
+
+
+class AddendumRead(BaseModel):
+    id: uuid.UUID
+    author_id: uuid.UUID
+    reason: str
+    text: str
+    created_at: datetime
+    patient_id: uuid.UUID | None
+
+
+class NoteRead(BaseModel):
+    id: uuid.UUID
+    session_id: uuid.UUID
+    group_name: str
+    starts_at: datetime
+    status: str
+    topic: str
+    interventions: str
+    group_process: str
+    author_ids: list[uuid.UUID]
+    signed_by: uuid.UUID | None
+    signed_at: datetime | None
+    content_hash: str | None
+    late_entry: bool
+    version: int
+    entries: list[EntryRead]
+    addenda: list[AddendumRead]
+
+
+class MemberNote(BaseModel):
+    """What one client's chart shows: the shared section and their own entry only."""
+
+    note_id: uuid.UUID
+    group_name: str
+    starts_at: datetime
+    topic: str
+    interventions: str
+    group_process: str
+    entry: EntryRead
+    signed_at: datetime | None
+    addenda: list[AddendumRead]

@@ -1,0 +1,197 @@
+"""Group notes: entries per expected member with attribution and versions, the name-leak
+check at signing, locking with a verifiable hash, addenda, and member views that never
+reveal another member."""
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from backend import admin
+from backend.notes import service as notes
+from shared.enums import Role
+from tests.conftest import sign_in
+
+pytestmark = pytest.mark.notes
+MEMBERS = [("Zebulon", "Quartermaine"), ("Marisol", "Okonkwo-Vance"), ("Thaddeus", "Brightwater")]
+
+
+@pytest.fixture
+async def documented_group(client: AsyncTestClient, make_user) -> dict[str, Any]:
+    fay = await make_user("fay", Role.FACILITATOR)
+    cal = await make_user("cal", Role.CLINICIAN)
+    await make_user("coord", Role.COORDINATOR)
+    coordinator = await sign_in(client, "coord")
+    intake = await sign_in(client, "cal")
+    group = (
+        await client.post(
+            "/api/v1/groups",
+            headers=coordinator,
+            json={"name": "Relapse Prevention", "facilitator_ids": [str(fay.id), str(cal.id)]},
+        )
+    ).json()
+    yesterday = date.today() - timedelta(days=1)
+    series = (
+        await client.post(
+            "/api/v1/series",
+            headers=coordinator,
+            json={
+                "group_id": group["id"],
+                "rrule": "FREQ=DAILY;COUNT=1",
+                "timezone": "America/New_York",
+                "start_local": f"{yesterday.isoformat()}T10:00",
+                "duration_minutes": 90,
+            },
+        )
+    ).json()
+    session_id = series["sessions"][0]["id"]
+    patients = []
+    for given, family in MEMBERS:
+        body = {"given_name": given, "family_name": family, "birth_date": "1985-05-05"}
+        patient = (await client.post("/api/v1/patients", json=body, headers=intake)).json()
+        patients.append(patient)
+        await client.post(
+            f"/api/v1/groups/{group['id']}/enrollments",
+            headers=coordinator,
+            json={"patient_id": patient["id"], "from_date": yesterday.isoformat()},
+        )
+    for patient, status in zip(patients, ["present", "late", "absent"], strict=True):
+        mark = await client.put(
+            f"/api/v1/sessions/{session_id}/attendance/{patient['id']}",
+            headers=coordinator,
+            json={"status": status},
+        )
+        assert mark.status_code == 200, mark.text
+    return {
+        "session_id": session_id,
+        "patients": patients,
+        "fay": await sign_in(client, "fay"),
+        "cal": intake,
+    }
+
+
+async def _open(client: AsyncTestClient, ctx: dict) -> dict:
+    response = await client.post(f"/api/v1/sessions/{ctx['session_id']}/note", headers=ctx["fay"])
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def test_entries_for_every_expected_member_with_attendance(
+    client: AsyncTestClient, documented_group
+) -> None:
+    note = await _open(client, documented_group)
+    assert [(e["patient_name"], e["attendance"]) for e in note["entries"]] == [
+        ("Thaddeus Brightwater", "absent"),
+        ("Marisol Okonkwo-Vance", "late"),
+        ("Zebulon Quartermaine", "present"),
+    ]
+    absent = documented_group["patients"][2]["id"]
+    url = f"/api/v1/notes/{note['id']}/entries/{absent}"
+    refused = await client.patch(
+        url, json={"narrative": "x"}, headers=documented_group["fay"] | {"If-Match": '"1"'}
+    )
+    assert refused.status_code == 422
+
+
+async def test_co_facilitators_edit_different_entries_and_collide_on_one(
+    client: AsyncTestClient, documented_group
+) -> None:
+    ctx = documented_group
+    note = await _open(client, ctx)
+    zeb, mari = ctx["patients"][0]["id"], ctx["patients"][1]["id"]
+    base = f"/api/v1/notes/{note['id']}/entries"
+    a = await client.patch(
+        f"{base}/{zeb}", json={"participation": "active"}, headers=ctx["fay"] | {"If-Match": '"1"'}
+    )
+    b = await client.patch(
+        f"{base}/{mari}",
+        json={"participation": "minimal"},
+        headers=ctx["cal"] | {"If-Match": '"1"'},
+    )
+    assert (a.status_code, b.status_code) == (200, 200)
+    stale = await client.patch(
+        f"{base}/{zeb}", json={"affect": "flat"}, headers=ctx["cal"] | {"If-Match": '"1"'}
+    )
+    assert stale.status_code == 412
+    assert stale.json()["current_etag"] == '"2"'
+    note = (await client.get(f"/api/v1/notes/{note['id']}", headers=ctx["fay"])).json()
+    authors = {e["patient_name"]: len(e["author_ids"]) for e in note["entries"]}
+    assert authors["Zebulon Quartermaine"] == 1 and authors["Marisol Okonkwo-Vance"] == 1
+
+
+async def test_signing_refuses_name_leaks_then_locks_with_a_verifiable_hash(
+    client: AsyncTestClient, documented_group, database_url: str
+) -> None:
+    ctx = documented_group
+    note = await _open(client, ctx)
+    url = f"/api/v1/notes/{note['id']}"
+    zeb, mari = ctx["patients"][0], ctx["patients"][1]
+    shared = await client.patch(
+        url,
+        headers=ctx["fay"] | {"If-Match": '"1"'},
+        json={"topic": "Urge surfing", "group_process": "zebulon opened the group warmly"},
+    )
+    assert shared.status_code == 200
+    entry = await client.patch(
+        f"{url}/entries/{mari['id']}",
+        headers=ctx["fay"] | {"If-Match": '"1"'},
+        json={"narrative": f"Supported {zeb['mrn']} during role play"},
+    )
+    assert entry.status_code == 200
+    refused = await client.post(f"{url}/sign", headers=ctx["fay"])
+    assert refused.status_code == 422
+    assert [(leak["field"], leak["text"]) for leak in refused.json()["leaks"]] == [
+        (f"entries.{mari['id']}.narrative", zeb["mrn"]),
+        ("shared.group_process", "zebulon"),
+    ]
+    await client.patch(
+        url,
+        headers=ctx["fay"] | {"If-Match": '"2"'},
+        json={"group_process": "A member opened the group warmly"},
+    )
+    await client.patch(
+        f"{url}/entries/{mari['id']}",
+        headers=ctx["fay"] | {"If-Match": '"2"'},
+        json={"narrative": "Supported a peer during role play"},
+    )
+    signed = await client.post(f"{url}/sign", headers=ctx["fay"])
+    assert signed.status_code == 200, signed.text
+    assert signed.json()["status"] == "signed" and len(signed.json()["content_hash"]) == 64
+
+    locked = await client.patch(url, headers=ctx["fay"] | {"If-Match": '"4"'}, json={"topic": "x"})
+    assert locked.status_code == 409
+    addendum = await client.post(
+        f"{url}/addenda",
+        headers=ctx["cal"],
+        json={"reason": "Late detail", "text": "Group ran 10 minutes over."},
+    )
+    assert addendum.status_code == 201
+    async with admin.transaction(database_url) as session:
+        stored = await notes.get(session, signed.json()["id"])
+        assert await notes.verify(session, stored)
+
+
+async def test_a_members_chart_never_shows_another_member(
+    client: AsyncTestClient, documented_group
+) -> None:
+    ctx = documented_group
+    note = await _open(client, ctx)
+    url = f"/api/v1/notes/{note['id']}"
+    await client.patch(url, headers=ctx["fay"] | {"If-Match": '"1"'}, json={"topic": "Triggers"})
+    for patient, text in zip(
+        ctx["patients"][:2], ["Named three triggers", "Quiet today"], strict=True
+    ):
+        await client.patch(
+            f"{url}/entries/{patient['id']}",
+            headers=ctx["fay"] | {"If-Match": '"1"'},
+            json={"narrative": text},
+        )
+    assert (await client.post(f"{url}/sign", headers=ctx["fay"])).status_code == 200
+    zeb = ctx["patients"][0]
+    view = await client.get(f"/api/v1/patients/{zeb['id']}/group-notes", headers=ctx["cal"])
+    assert view.status_code == 200
+    assert [n["entry"]["narrative"] for n in view.json()] == ["Named three triggers"]
+    for other in ctx["patients"][1:]:
+        for token in (other["given_name"], other["family_name"], other["mrn"], other["id"]):
+            assert token not in view.text
