@@ -3,7 +3,7 @@
 import reflex as rx
 
 from backend.asgi import ApiMount
-from frontend.pages import admin, patients, roster, schedule, sections
+from frontend.pages import admin, note, patients, roster, schedule, sections
 from frontend.pages.account import account
 from frontend.pages.chart import chart
 from frontend.pages.home import today
@@ -11,6 +11,7 @@ from frontend.pages.login import login
 from frontend.state.admin import AuditState, UsersState
 from frontend.state.auth import AuthState
 from frontend.state.chart import ChartState
+from frontend.state.note import NoteState
 from frontend.state.patients import PatientsState
 from frontend.state.roster import CheckInState, RosterState
 from frontend.state.schedule import ScheduleState
@@ -32,6 +33,12 @@ app.add_page(
 )
 app.add_page(
     roster.rosters, route="/rosters", title="Rosters · EMR", on_load=[signed_in, RosterState.load]
+)
+app.add_page(
+    note.document_session,
+    route="/sessions/[session_id]/note",
+    title="Group note · EMR",
+    on_load=[signed_in, NoteState.load],
 )
 app.add_page(
     roster.check_in,

@@ -24,6 +24,7 @@ from shared.schemas.accounts import (
     UserUpdate,
 )
 from shared.schemas.audit import AuditPage
+from shared.schemas.notes import AddendumCreate, EntryRead, EntryUpdate, NoteRead, SharedUpdate
 from shared.schemas.patients import (
     AllergyCreate,
     CareTeamCreate,
@@ -294,3 +295,36 @@ class EmrClient:
         await self._request(
             "POST", f"/api/v1/sessions/{session_id}/cancel", json={"reason": reason}
         )
+
+    async def open_note(self, session_id: str) -> NoteRead:
+        return NoteRead.model_validate(
+            (await self._request("POST", f"/api/v1/sessions/{session_id}/note")).json()
+        )
+
+    async def save_shared(self, note_id: str, data: SharedUpdate, version: int) -> NoteRead:
+        response = await self._request(
+            "PATCH",
+            f"/api/v1/notes/{note_id}",
+            json=data.model_dump(mode="json", exclude_unset=True),
+            headers={"If-Match": f'"{version}"'},
+        )
+        return NoteRead.model_validate(response.json())
+
+    async def save_entry(
+        self, note_id: str, patient_id: str, data: EntryUpdate, version: int
+    ) -> EntryRead:
+        response = await self._request(
+            "PATCH",
+            f"/api/v1/notes/{note_id}/entries/{patient_id}",
+            json=data.model_dump(mode="json", exclude_unset=True),
+            headers={"If-Match": f'"{version}"'},
+        )
+        return EntryRead.model_validate(response.json())
+
+    async def sign_note(self, note_id: str) -> NoteRead:
+        return NoteRead.model_validate(
+            (await self._request("POST", f"/api/v1/notes/{note_id}/sign")).json()
+        )
+
+    async def add_addendum(self, note_id: str, data: AddendumCreate) -> None:
+        await self._post(f"/api/v1/notes/{note_id}/addenda", data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import State
@@ -60,7 +61,7 @@ async def _note_read(db_session: AsyncSession, note: GroupNote) -> Response[Note
     body = NoteRead(
         **note.model_dump(exclude={"last_editor_id", "created_at"}),
         group_name=group.name,
-        starts_at=row.starts_at,
+        starts_at=row.starts_at.astimezone(ZoneInfo(row.timezone)),
         entries=[entry_read(e, p) for e, p in await service.entries(db_session, note.id)],
         addenda=[addendum_read(a) for a in await service.addenda(db_session, note.id)],
     )
@@ -198,7 +199,7 @@ class NoteController(Controller):
                 MemberNote(
                     note_id=note.id,
                     group_name=group.name,
-                    starts_at=row.starts_at,
+                    starts_at=row.starts_at.astimezone(ZoneInfo(row.timezone)),
                     topic=note.topic,
                     interventions=note.interventions,
                     group_process=note.group_process,

@@ -148,7 +148,16 @@ def _reschedule() -> rx.Component:
 def check_in() -> rx.Component:
     return shell(
         "Attendance",
-        rx.heading(CheckInState.title, size="5", id="check-in-title"),
+        rx.hstack(
+            rx.heading(CheckInState.title, size="5", id="check-in-title"),
+            rx.spacer(),
+            rx.link(
+                rx.button("Document this session", size="3", id="document-session"),
+                href="/sessions/" + CheckInState.session_id + "/note",
+            ),
+            width="100%",
+            align="center",
+        ),
         rx.cond(
             CheckInState.status == "cancelled", rx.badge("cancelled", color_scheme="red", size="3")
         ),

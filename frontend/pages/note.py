@@ -1,0 +1,160 @@
+"""Document this session: shared narrative first, then a card per member (tablet-first)."""
+
+import reflex as rx
+
+from frontend.components.layout import shell
+from frontend.state.note import NoteState
+from shared.schemas.notes import Participation, Risk
+
+_SELECT = {"height": "40px", "font_size": "16px"}
+
+
+def _shared() -> rx.Component:
+    locked = NoteState.status != "draft"
+    return rx.card(
+        rx.vstack(
+            rx.heading("Shared section", size="4"),
+            rx.input(
+                default_value=NoteState.topic,
+                placeholder="Topic or curriculum unit",
+                size="3",
+                on_blur=lambda v: NoteState.save_shared("topic", v),
+                read_only=locked,
+                id="note-topic",
+                width="100%",
+            ),
+            rx.text_area(
+                default_value=NoteState.interventions,
+                placeholder="Interventions used",
+                on_blur=lambda v: NoteState.save_shared("interventions", v),
+                read_only=locked,
+                width="100%",
+            ),
+            rx.text_area(
+                default_value=NoteState.group_process,
+                placeholder="Group process (no member names)",
+                on_blur=lambda v: NoteState.save_shared("group_process", v),
+                read_only=locked,
+                width="100%",
+                id="note-process",
+                min_height="6em",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _member(entry: rx.Var) -> rx.Component:
+    pid = entry["patient_id"].to(str)
+    locked = NoteState.status != "draft"
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text(entry["name"], weight="bold", size="4"),
+                rx.badge(entry["attendance"]),
+                align="center",
+            ),
+            rx.cond(
+                entry["absent"].to(bool),
+                rx.text(
+                    "Absent: attendance only, no clinical entry.", color_scheme="gray", size="2"
+                ),
+                rx.vstack(
+                    rx.flex(
+                        rx.el.select(
+                            rx.el.option("Participation", value=""),
+                            *[rx.el.option(p.value, value=p.value) for p in Participation],
+                            default_value=entry["participation"].to(str),
+                            style=_SELECT,
+                            on_change=lambda v: NoteState.save_entry(pid, "participation", v),
+                            disabled=locked,
+                        ),
+                        rx.el.select(
+                            rx.el.option("Risk", value=""),
+                            *[rx.el.option(r.value, value=r.value) for r in Risk],
+                            default_value=entry["risk"].to(str),
+                            style=_SELECT,
+                            on_change=lambda v: NoteState.save_entry(pid, "risk", v),
+                            disabled=locked,
+                        ),
+                        rx.input(
+                            default_value=entry["affect"].to(str),
+                            placeholder="Affect / mood",
+                            on_blur=lambda v: NoteState.save_entry(pid, "affect", v),
+                            size="3",
+                            read_only=locked,
+                        ),
+                        gap="2",
+                        wrap="wrap",
+                    ),
+                    rx.text_area(
+                        default_value=entry["narrative"].to(str),
+                        placeholder="This member's participation and progress",
+                        on_blur=lambda v: NoteState.save_entry(pid, "narrative", v),
+                        read_only=locked,
+                        width="100%",
+                        min_height="5em",
+                        class_name="member-narrative",
+                    ),
+                    width="100%",
+                ),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def document_session() -> rx.Component:
+    return shell(
+        "Group note",
+        rx.hstack(
+            rx.heading(NoteState.title, size="5"),
+            rx.badge(NoteState.status, size="3"),
+            rx.spacer(),
+            rx.text(NoteState.saved, color_scheme="teal", id="note-saved"),
+            width="100%",
+            align="center",
+        ),
+        rx.cond(
+            NoteState.error != "",
+            rx.callout(NoteState.error, color_scheme="red", role="alert", id="note-error"),
+        ),
+        rx.cond(
+            NoteState.leaks.length() > 0,
+            rx.callout(
+                rx.vstack(
+                    rx.text("Remove other members' names before signing:", weight="bold"),
+                    rx.foreach(NoteState.leaks, lambda leak: rx.text(leak)),
+                ),
+                color_scheme="amber",
+                id="note-leaks",
+            ),
+        ),
+        _shared(),
+        rx.foreach(NoteState.entries, _member),
+        rx.cond(
+            NoteState.status == "draft",
+            rx.button("Sign and lock", size="4", on_click=NoteState.sign, id="note-sign"),
+            rx.card(
+                rx.vstack(
+                    rx.text("Signed. SHA-256 ", rx.code(NoteState.content_hash), size="2"),
+                    rx.form(
+                        rx.flex(
+                            rx.input(name="reason", placeholder="Reason", size="3"),
+                            rx.input(name="text", placeholder="Addendum", size="3", width="20em"),
+                            rx.button("Add addendum", type="submit", size="3"),
+                            gap="2",
+                            wrap="wrap",
+                        ),
+                        on_submit=NoteState.addendum,
+                        reset_on_submit=True,
+                    ),
+                ),
+                width="100%",
+            ),
+        ),
+    )

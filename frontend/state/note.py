@@ -1,0 +1,128 @@
+"""Documenting a group session on a tablet: shared narrative, then one card per member.
+Every field saves when it loses focus, with that part's version: a colleague's newer save
+is never overwritten; the card says "conflict" and reloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from frontend.state.auth import AuthState, clear_on_sign_out
+from shared.client import ApiError
+from shared.schemas.notes import AddendumCreate, EntryRead, EntryUpdate, NoteRead, SharedUpdate
+
+
+def _entry(e: EntryRead) -> dict[str, Any]:
+    return {
+        "patient_id": str(e.patient_id),
+        "name": e.patient_name,
+        "attendance": e.attendance or "",
+        "participation": e.participation,
+        "affect": e.affect,
+        "narrative": e.narrative,
+        "risk": e.risk,
+        "version": e.version,
+        "absent": e.attendance in ("absent", "excused"),
+    }
+
+
+@clear_on_sign_out
+class NoteState(rx.State):
+    session_id: str = ""
+    note_id: str = ""
+    title: str = ""
+    status: str = ""
+    topic: str = ""
+    interventions: str = ""
+    group_process: str = ""
+    version: int = 0
+    entries: list[dict[str, Any]] = []
+    leaks: list[str] = []
+    saved: str = ""
+    error: str = ""
+    content_hash: str = ""
+
+    def _apply(self, note: NoteRead) -> None:
+        self.note_id, self.status, self.version = str(note.id), note.status, note.version
+        self.topic, self.interventions, self.group_process = (
+            note.topic,
+            note.interventions,
+            note.group_process,
+        )
+        self.title = f"{note.group_name} · {note.starts_at:%a %d %b %H:%M}"
+        self.entries = [_entry(e) for e in note.entries]
+        self.content_hash = note.content_hash or ""
+
+    @rx.event
+    async def load(self) -> None:
+        self.session_id = str(self.router.url.path).rstrip("/").split("/")[-2]
+        self.error, self.saved, self.leaks = "", "", []
+        auth = await self.get_state(AuthState)
+        try:
+            self._apply(await auth.call(lambda c: c.open_note(self.session_id)))
+        except ApiError as error:
+            self.error = error.detail
+
+    @rx.event
+    async def save_shared(self, field: str, value: str) -> None:
+        if getattr(self, field) == value:
+            return
+        auth = await self.get_state(AuthState)
+        data = SharedUpdate(**{field: value})
+        try:
+            self._apply(await auth.call(lambda c: c.save_shared(self.note_id, data, self.version)))
+        except ApiError as error:
+            await self._conflict(error)
+            return
+        self.saved = "Saved"
+
+    @rx.event
+    async def save_entry(self, patient_id: str, field: str, value: str) -> None:
+        entry = next((e for e in self.entries if e["patient_id"] == patient_id), None)
+        if entry is None or entry[field] == value:
+            return
+        auth = await self.get_state(AuthState)
+        data = EntryUpdate(**{field: value or None})
+        try:
+            saved = await auth.call(
+                lambda c: c.save_entry(self.note_id, patient_id, data, entry["version"])
+            )
+        except ApiError as error:
+            await self._conflict(error)
+            return
+        self.entries = [_entry(saved) if e["patient_id"] == patient_id else e for e in self.entries]
+        self.saved = "Saved"
+
+    async def _conflict(self, error: ApiError) -> None:
+        if error.status == 412:
+            self.saved = "Conflict: a colleague saved first; their version is shown"
+            await self.load()
+            return
+        self.error, self.saved = error.detail, ""
+
+    @rx.event
+    async def sign(self) -> None:
+        self.error, self.leaks = "", []
+        auth = await self.get_state(AuthState)
+        try:
+            self._apply(await auth.call(lambda c: c.sign_note(self.note_id)))
+        except ApiError as error:
+            self.error = error.detail
+            self.leaks = [
+                f"{leak['field'].split('.')[-1]}: “{leak['text']}”"
+                for leak in error.problem.get("leaks", [])
+            ]
+            return
+        self.saved = "Signed and locked"
+
+    @rx.event
+    async def addendum(self, form: dict[str, Any]) -> None:
+        auth = await self.get_state(AuthState)
+        data = AddendumCreate(reason=str(form.get("reason", "")), text=str(form.get("text", "")))
+        try:
+            await auth.call(lambda c: c.add_addendum(self.note_id, data))
+        except ApiError as error:
+            self.error = error.detail
+            return
+        self.saved = "Addendum added"
