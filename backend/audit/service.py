@@ -35,6 +35,53 @@ class Actor:
     user_agent: str | None = None
 
 
+@dataclass(frozen=True)
+class Event:
+    action: str
+    entity: str
+    entity_id: object | None = None
+    patient_id: uuid.UUID | None = None
+    outcome: str = "success"
+    detail: dict[str, Any] | None = None
+
+
+async def record_many(session: AsyncSession, actor: Actor, events: list[Event]) -> list[AuditEvent]:
+    """Chain several events in three statements (lock, read the head, one batched insert)."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
+    last = (
+        await session.execute(
+            select(col(AuditEvent.id), col(AuditEvent.hash))
+            .order_by(col(AuditEvent.id).desc())
+            .limit(1)
+        )
+    ).first()
+    next_id, prev_hash = ((last[0] + 1), last[1]) if last else (1, rules.GENESIS)
+    now = utcnow()
+    rows = []
+    for event in events:
+        fields: dict[str, Any] = {
+            "id": next_id,
+            "occurred_at": now,
+            "actor_id": actor.user_id,
+            "actor_username": actor.username,
+            "action": event.action,
+            "entity": event.entity,
+            "entity_id": None if event.entity_id is None else str(event.entity_id),
+            "patient_id": event.patient_id,
+            "outcome": event.outcome,
+            "ip": actor.ip,
+            "user_agent": (actor.user_agent or None) and actor.user_agent[:300],
+            "detail": event.detail or {},
+            "prev_hash": prev_hash,
+        }
+        row = AuditEvent(**fields, hash=rules.event_hash(fields))
+        rows.append(row)
+        next_id, prev_hash = next_id + 1, row.hash
+    session.add_all(rows)
+    await session.flush()
+    return rows
+
+
 async def record(
     session: AsyncSession,
     actor: Actor,
@@ -46,33 +93,8 @@ async def record(
     outcome: str = "success",
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
-    last = (
-        await session.execute(
-            select(col(AuditEvent.id), col(AuditEvent.hash))
-            .order_by(col(AuditEvent.id).desc())
-            .limit(1)
-        )
-    ).first()
-    fields: dict[str, Any] = {
-        "id": (last[0] + 1) if last else 1,
-        "occurred_at": utcnow(),
-        "actor_id": actor.user_id,
-        "actor_username": actor.username,
-        "action": action,
-        "entity": entity,
-        "entity_id": None if entity_id is None else str(entity_id),
-        "patient_id": patient_id,
-        "outcome": outcome,
-        "ip": actor.ip,
-        "user_agent": (actor.user_agent or None) and actor.user_agent[:300],
-        "detail": detail or {},
-        "prev_hash": last[1] if last else rules.GENESIS,
-    }
-    event = AuditEvent(**fields, hash=rules.event_hash(fields))
-    session.add(event)
-    await session.flush()
-    return event
+    event = Event(action, entity, entity_id, patient_id, outcome, detail)
+    return (await record_many(session, actor, [event]))[0]
 
 
 async def record_alone(

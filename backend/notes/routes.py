@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.datastructures import State
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,6 +29,7 @@ from shared.schemas.notes import (
     EntryUpdate,
     MemberNote,
     NoteRead,
+    NoteSave,
     SharedUpdate,
 )
 
@@ -114,6 +115,18 @@ class NoteController(Controller):
         require_if_match(request, note.version)
         await service.update_shared(db_session, request_actor(request), request.user, note, data)
         return await _note_read(db_session, note)
+
+    @put(
+        "/notes/{note_id:uuid}",
+        opt=allow(*WRITERS),
+        summary="Save the shared section and many entries at once (each with its version)",
+    )
+    async def save(
+        self, request: AnyRequest, note_id: uuid.UUID, data: NoteSave, db_session: AsyncSession
+    ) -> Response[NoteRead]:
+        note = await _staff_note(request, db_session, note_id, lock=True)
+        await service.save(db_session, request_actor(request), request.user, note, data)
+        return await _note_read(db_session, await service.get(db_session, note_id))
 
     @patch(
         "/notes/{note_id:uuid}/entries/{patient_id:uuid}",

@@ -10,10 +10,11 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.audit.service import Actor, record
+from backend.audit.service import Actor, Event, record, record_many
 from backend.db.base import utcnow
 from backend.lib.auth import Principal
 from backend.lib.problems import Problem
@@ -23,7 +24,7 @@ from backend.patients.models import Patient
 from backend.patients.service import mrn
 from backend.scheduling import enrollment
 from backend.scheduling.models import Session
-from shared.schemas.notes import EntryUpdate, SharedUpdate
+from shared.schemas.notes import EntryUpdate, NoteSave, SharedUpdate
 
 LATE_AFTER = timedelta(hours=72)
 CLINICAL_FIELDS = ("participation", "affect", "behaviour", "narrative", "risk", "objective_ratings")
@@ -265,3 +266,81 @@ async def member_notes(
         .order_by(col(Session.starts_at).desc())
     )
     return [(n, e, p, s) for n, e, p, s in rows.all()]
+
+
+ENTRY_COLUMNS = ("participation", "affect", "behaviour", "narrative", "risk", "objective_ratings")
+
+
+async def save(
+    session: AsyncSession, actor: Actor, principal: Principal, note: GroupNote, data: NoteSave
+) -> None:
+    """Shared section and any number of entries in a fixed number of statements: one read
+    of the entries, one batched update, one note update, three audit statements."""
+    _refuse_if_signed(note)
+    current = {
+        e.patient_id: e
+        for e in (
+            await session.exec(
+                select(MemberEntry).where(MemberEntry.note_id == note.id).with_for_update()
+            )
+        ).all()
+    }
+    stale = [
+        str(e.patient_id)
+        for e in data.entries
+        if e.patient_id in current and current[e.patient_id].version != e.version
+    ]
+    if data.shared is not None and note.version != data.version:
+        stale.append("shared")
+    missing = [str(e.patient_id) for e in data.entries if e.patient_id not in current]
+    if missing:
+        raise Problem(
+            422,
+            "entries: a client without an entry in this note.",
+            errors=[{"field": "entries", "message": f"unknown {missing[0]}"}],
+        )
+    if stale:
+        raise Problem(
+            412, "Parts of this note changed since you read them: reload them.", stale=stale
+        )
+    rows, events = [], []
+    for change in data.entries:
+        entry = current[change.patient_id]
+        values = change.model_dump(
+            mode="json", exclude_unset=True, exclude_none=True, exclude={"patient_id", "version"}
+        )
+        if not values:
+            continue
+        if entry.attendance in ABSENT:
+            raise Problem(
+                422,
+                "This member was absent: the note keeps their attendance only.",
+                errors=[{"field": f"entries.{change.patient_id}", "message": "absent"}],
+            )
+        merged = {c: values.get(c, getattr(entry, c)) for c in ENTRY_COLUMNS}
+        authors = (
+            entry.author_ids
+            if principal.user_id in entry.author_ids
+            else [*entry.author_ids, principal.user_id]
+        )
+        rows.append(
+            {
+                "id": entry.id,
+                **merged,
+                "author_ids": authors,
+                "last_editor_id": principal.user_id,
+                "version": entry.version + 1,
+            }
+        )
+        events.append(Event("update", "member_entry", entry.id, entry.patient_id))
+    if rows:
+        await session.execute(update(MemberEntry), rows)
+    if data.shared is not None:
+        for field, value in data.shared.model_dump(exclude_unset=True, exclude_none=True).items():
+            setattr(note, field, value)
+        _credit(note, principal)
+        session.add(note)
+        events.append(Event("update", "group_note", note.id))
+    if events:
+        await record_many(session, actor, events)
+    session.expire_all()

@@ -105,3 +105,16 @@ class MemberNote(BaseModel):
     entry: EntryRead
     signed_at: datetime | None
     addenda: list[AddendumRead]
+
+
+class EntrySave(EntryUpdate):
+    patient_id: uuid.UUID
+    version: int = Field(description="The entry version this edit is based on")
+
+
+class NoteSave(BaseModel):
+    """Autosave of a whole note in one transaction: every part carries its base version."""
+
+    version: int = Field(description="The note (shared section) version this edit is based on")
+    shared: SharedUpdate | None = None
+    entries: list[EntrySave] = Field(default_factory=list, max_length=100)
