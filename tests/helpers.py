@@ -46,8 +46,11 @@ def wait_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: float
 
 
 @contextmanager
-def serving(args: Sequence[str], env: dict[str, str], port: int, timeout: float) -> Iterator[str]:
-    """Run ``emr <args>`` until the block ends; yields the base URL once healthy."""
+def running(
+    args: Sequence[str], env: dict[str, str], port: int, timeout: float
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run ``emr <args>`` until the block ends; yields the base URL (once healthy) and the
+    process, whose group a test may kill."""
     log = open(Path(env["EMR_DATA_DIR"]).parent / f"emr-{port}.log", "ab")  # noqa: SIM115
     process = subprocess.Popen(
         [EMR, *args], env=env, cwd=PROJECT_ROOT, stdout=log, stderr=log, start_new_session=True
@@ -55,14 +58,25 @@ def serving(args: Sequence[str], env: dict[str, str], port: int, timeout: float)
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base_url, process, timeout)
-        yield base_url
+        yield base_url, process
     finally:
         stop(process)
         log.close()
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
+@contextmanager
+def serving(args: Sequence[str], env: dict[str, str], port: int, timeout: float) -> Iterator[str]:
+    """Run ``emr <args>`` until the block ends; yields the base URL once healthy."""
+    with running(args, env, port, timeout) as (base_url, _):
+        yield base_url
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
     if process.poll() is not None:
+        return
+    if sig == signal.SIGKILL:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
         return
     os.killpg(process.pid, signal.SIGTERM)
     try:
