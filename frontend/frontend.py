@@ -24,7 +24,12 @@ app.register_lifespan_task(api_mount.lifespan)
 
 signed_in = AuthState.require_sign_in
 app.add_page(login, route="/login", title="Sign in · EMR")
-app.add_page(today, route="/", title="Today · EMR", on_load=[signed_in, TodayState.load])
+app.add_page(
+    today,
+    route="/",
+    title="Today · EMR",
+    on_load=[signed_in, TodayState.load, TodayState.load_notes],
+)
 app.add_page(
     schedule.schedule,
     route="/schedule",

@@ -24,7 +24,14 @@ from shared.schemas.accounts import (
     UserUpdate,
 )
 from shared.schemas.audit import AuditPage
-from shared.schemas.notes import AddendumCreate, EntryRead, EntryUpdate, NoteRead, SharedUpdate
+from shared.schemas.notes import (
+    AddendumCreate,
+    EntryRead,
+    EntryUpdate,
+    NoteRead,
+    NoteSummary,
+    SharedUpdate,
+)
 from shared.schemas.patients import (
     AllergyCreate,
     CareTeamCreate,
@@ -328,3 +335,16 @@ class EmrClient:
 
     async def add_addendum(self, note_id: str, data: AddendumCreate) -> None:
         await self._post(f"/api/v1/notes/{note_id}/addenda", data)
+
+    async def unsigned_notes(self) -> list[NoteSummary]:
+        return [NoteSummary.model_validate(n) for n in await self._get("/api/v1/notes/unsigned")]
+
+    async def cosign_queue(self) -> list[NoteSummary]:
+        return [
+            NoteSummary.model_validate(n) for n in await self._get("/api/v1/notes/cosign-queue")
+        ]
+
+    async def cosign(self, note_id: str) -> NoteRead:
+        return NoteRead.model_validate(
+            (await self._request("POST", f"/api/v1/notes/{note_id}/cosign")).json()
+        )

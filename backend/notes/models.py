@@ -30,6 +30,9 @@ class GroupNote(SQLModel, table=True):
     signed_by: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     signed_at: datetime | None = timestamp(nullable=True)
     content_hash: str | None = Field(default=None, max_length=64)
+    cosign_required: bool = False
+    cosigned_by: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
+    cosigned_at: datetime | None = timestamp(nullable=True)
     late_entry: bool = False
     created_at: datetime = timestamp(default_now=True)
     version: int = 1

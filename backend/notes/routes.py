@@ -30,6 +30,7 @@ from shared.schemas.notes import (
     MemberNote,
     NoteRead,
     NoteSave,
+    NoteSummary,
     SharedUpdate,
 )
 
@@ -77,6 +78,21 @@ async def _staff_note(
     assert row is not None
     _require_session_staff(request.user, row)
     return note
+
+
+async def _summary(db_session: AsyncSession, note: GroupNote) -> NoteSummary:
+    row = await db_session.get(Session, note.session_id)
+    assert row is not None
+    group = await db_session.get(Group, row.group_id)
+    assert group is not None
+    return NoteSummary(
+        id=note.id,
+        session_id=row.id,
+        group_name=group.name,
+        starts_at=row.starts_at.astimezone(ZoneInfo(row.timezone)),
+        status=note.status,
+        late_entry=note.late_entry,
+    )
 
 
 class NoteController(Controller):
@@ -189,6 +205,34 @@ class NoteController(Controller):
             data.patient_id,
         )
         return addendum_read(addendum)
+
+    @post(
+        "/notes/{note_id:uuid}/cosign",
+        opt=allow(Role.SUPERVISOR),
+        status_code=200,
+        summary="Co-sign a note that needs it",
+    )
+    async def cosign(
+        self, request: AnyRequest, note_id: uuid.UUID, db_session: AsyncSession
+    ) -> Response[NoteRead]:
+        note = await service.get(db_session, note_id, lock=True)
+        await service.cosign(db_session, request_actor(request), request.user, note)
+        return await _note_read(db_session, note)
+
+    @get(
+        "/notes/cosign-queue",
+        opt=allow(Role.SUPERVISOR),
+        summary="Notes waiting for a co-signature",
+    )
+    async def cosign_queue(self, db_session: AsyncSession) -> list[NoteSummary]:
+        return [await _summary(db_session, n) for n in await service.cosign_queue(db_session)]
+
+    @get("/notes/unsigned", opt=allow(*WRITERS), summary="My unsigned notes")
+    async def unsigned(self, request: AnyRequest, db_session: AsyncSession) -> list[NoteSummary]:
+        return [
+            await _summary(db_session, n)
+            for n in await service.unsigned_for(db_session, request.user.user_id)
+        ]
 
     @get(
         "/patients/{patient_id:uuid}/group-notes",

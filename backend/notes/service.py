@@ -23,10 +23,13 @@ from backend.notes.models import Addendum, GroupNote, MemberEntry
 from backend.patients.models import Patient
 from backend.patients.service import mrn
 from backend.scheduling import enrollment
-from backend.scheduling.models import Session
+from backend.scheduling.models import Group, Session
+from shared.enums import Role
 from shared.schemas.notes import EntryUpdate, NoteSave, SharedUpdate
 
 LATE_AFTER = timedelta(hours=72)
+# Notes signed by staff without these roles (e.g. peer facilitators) need a co-signature.
+LICENSED = frozenset({Role.CLINICIAN, Role.SUPERVISOR})
 CLINICAL_FIELDS = ("participation", "affect", "behaviour", "narrative", "risk", "objective_ratings")
 ABSENT = ("absent", "excused")
 
@@ -181,11 +184,17 @@ async def sign(
     session: AsyncSession, actor: Actor, principal: Principal, note: GroupNote
 ) -> GroupNote:
     _refuse_if_signed(note)
-    if not note.topic.strip():
+    row = await session.get(Session, note.session_id)
+    assert row is not None
+    group = await session.get(Group, row.group_id)
+    assert group is not None
+    required = (group.note_template or {}).get("required", ["topic"])
+    missing = [field for field in required if not str(getattr(note, field)).strip()]
+    if missing:
         raise Problem(
             422,
-            "topic: a signed note needs a topic.",
-            errors=[{"field": "topic", "message": "required"}],
+            f"{', '.join(missing)}: required by this group's template.",
+            errors=[{"field": f, "message": "required"} for f in missing],
         )
     rows = await entries(session, note.id)
     shared = {
@@ -206,10 +215,9 @@ async def sign(
                 for leak in leaks
             ],
         )
-    row = await session.get(Session, note.session_id)
-    assert row is not None
     now = utcnow()
     note.status, note.signed_by, note.signed_at = "signed", principal.user_id, now
+    note.cosign_required = not principal.roles & LICENSED
     note.late_entry = now - row.ends_at > LATE_AFTER
     note.content_hash = rules.content_hash(document(note, rows))
     note.version += 1
@@ -344,3 +352,43 @@ async def save(
     if events:
         await record_many(session, actor, events)
     session.expire_all()
+
+
+async def cosign(
+    session: AsyncSession, actor: Actor, principal: Principal, note: GroupNote
+) -> GroupNote:
+    if note.status != "signed" or not note.cosign_required:
+        raise Problem(409, "This note is not waiting for a co-signature.")
+    if note.cosigned_by is not None:
+        raise Problem(409, "This note is already co-signed.")
+    if note.signed_by == principal.user_id:
+        raise Problem(403, "A note cannot be co-signed by its signer.")
+    note.cosigned_by, note.cosigned_at = principal.user_id, utcnow()
+    note.version += 1
+    session.add(note)
+    await record(session, actor, "cosign", "group_note", entity_id=note.id)
+    return note
+
+
+async def cosign_queue(session: AsyncSession) -> list[GroupNote]:
+    rows = await session.exec(
+        select(GroupNote)
+        .where(col(GroupNote.cosign_required).is_(True), col(GroupNote.cosigned_by).is_(None))
+        .order_by(col(GroupNote.signed_at))
+    )
+    return list(rows.all())
+
+
+async def unsigned_for(session: AsyncSession, user_id: uuid.UUID) -> list[GroupNote]:
+    """Drafts of sessions this user facilitates or notes they have written in."""
+    mine = col(Session.facilitator_ids).contains([user_id]) | col(GroupNote.author_ids).contains(
+        [user_id]
+    )
+    rows = await session.exec(
+        select(GroupNote)
+        .join(Session, col(Session.id) == col(GroupNote.session_id))
+        .where(GroupNote.status == "draft")
+        .where(mine)
+        .order_by(col(Session.starts_at))
+    )
+    return list(rows.all())

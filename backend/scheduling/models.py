@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Column, ForeignKey, String, Uuid
-from sqlalchemy.dialects.postgresql import ARRAY, TSTZRANGE, ExcludeConstraint
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSTZRANGE, ExcludeConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.db.base import timestamp
@@ -41,6 +41,10 @@ class Group(SQLModel, table=True):
     )
     duration_minutes: int = 60
     service_code: str = Field(default="", max_length=10)
+    # {"prompts": {"topic": "…"}, "required": ["topic", "interventions"]}
+    note_template: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSONB, nullable=False)
+    )
     version: int = 1
 
 

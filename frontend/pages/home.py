@@ -27,6 +27,10 @@ def _session(row: rx.Var) -> rx.Component:
     )
 
 
+def _note_link(row: rx.Var) -> rx.Component:
+    return rx.link(row["label"], href="/sessions/" + row["session_id"] + "/note")
+
+
 def today() -> rx.Component:
     return shell(
         "Today",
@@ -35,5 +39,27 @@ def today() -> rx.Component:
             TodayState.sessions.length() > 0,
             rx.vstack(rx.foreach(TodayState.sessions, _session), width="100%", id="today-sessions"),
             rx.text("No sessions today.", color_scheme="gray"),
+        ),
+        rx.cond(
+            TodayState.unsigned.length() > 0,
+            rx.card(
+                rx.vstack(
+                    rx.heading("My unsigned notes", size="4"),
+                    rx.foreach(TodayState.unsigned, _note_link),
+                    id="unsigned-notes",
+                ),
+                width="100%",
+            ),
+        ),
+        rx.cond(
+            TodayState.cosign.length() > 0,
+            rx.card(
+                rx.vstack(
+                    rx.heading("Waiting for my co-signature", size="4"),
+                    rx.foreach(TodayState.cosign, _note_link),
+                    id="cosign-queue",
+                ),
+                width="100%",
+            ),
         ),
     )

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from frontend.components.layout import shell
+from frontend.state.auth import AuthState
 from frontend.state.note import NoteState
 from shared.schemas.notes import Participation, Risk
 
@@ -142,6 +143,18 @@ def document_session() -> rx.Component:
             rx.card(
                 rx.vstack(
                     rx.text("Signed. SHA-256 ", rx.code(NoteState.content_hash), size="2"),
+                    rx.cond(
+                        NoteState.awaiting_cosign,
+                        rx.hstack(
+                            rx.badge(
+                                "Waiting for a supervisor's co-signature", color_scheme="amber"
+                            ),
+                            rx.cond(
+                                AuthState.roles.contains("supervisor"),
+                                rx.button("Co-sign", on_click=NoteState.cosign, id="note-cosign"),
+                            ),
+                        ),
+                    ),
                     rx.form(
                         rx.flex(
                             rx.input(name="reason", placeholder="Reason", size="3"),

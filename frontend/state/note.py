@@ -42,6 +42,7 @@ class NoteState(rx.State):
     saved: str = ""
     error: str = ""
     content_hash: str = ""
+    awaiting_cosign: bool = False
 
     def _apply(self, note: NoteRead) -> None:
         self.note_id, self.status, self.version = str(note.id), note.status, note.version
@@ -53,6 +54,7 @@ class NoteState(rx.State):
         self.title = f"{note.group_name} · {note.starts_at:%a %d %b %H:%M}"
         self.entries = [_entry(e) for e in note.entries]
         self.content_hash = note.content_hash or ""
+        self.awaiting_cosign = note.cosign_required and note.cosigned_by is None
 
     @rx.event
     async def load(self) -> None:
@@ -126,3 +128,13 @@ class NoteState(rx.State):
             self.error = error.detail
             return
         self.saved = "Addendum added"
+
+    @rx.event
+    async def cosign(self) -> None:
+        auth = await self.get_state(AuthState)
+        try:
+            self._apply(await auth.call(lambda c: c.cosign(self.note_id)))
+        except ApiError as error:
+            self.error = error.detail
+            return
+        self.saved = "Co-signed"

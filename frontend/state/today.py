@@ -11,11 +11,14 @@ import reflex as rx
 from backend.config import get_settings
 from frontend.state.auth import AuthState, clear_on_sign_out
 from shared.client import ApiError
+from shared.schemas.notes import NoteSummary
 
 
 @clear_on_sign_out
 class TodayState(rx.State):
     sessions: list[dict[str, str]] = []
+    unsigned: list[dict[str, str]] = []
+    cosign: list[dict[str, str]] = []
     error: str = ""
 
     @rx.event
@@ -44,3 +47,26 @@ class TodayState(rx.State):
             }
             for s in rows
         ]
+
+    @rx.event
+    async def load_notes(self) -> None:
+        auth = await self.get_state(AuthState)
+        roles = set(auth.roles)
+        try:
+            unsigned = await auth.call(lambda c: c.unsigned_notes()) if roles & WRITERS else []
+            queue = await auth.call(lambda c: c.cosign_queue()) if "supervisor" in roles else []
+        except ApiError as error:
+            self.error = error.detail
+            return
+        self.unsigned = [_note(n) for n in unsigned]
+        self.cosign = [_note(n) for n in queue]
+
+
+WRITERS = {"facilitator", "clinician", "supervisor"}
+
+
+def _note(n: NoteSummary) -> dict[str, str]:
+    return {
+        "session_id": str(n.session_id),
+        "label": f"{n.group_name} · {n.starts_at:%a %d %b %H:%M}",
+    }

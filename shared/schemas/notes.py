@@ -88,6 +88,9 @@ class NoteRead(BaseModel):
     signed_at: datetime | None
     content_hash: str | None
     late_entry: bool
+    cosign_required: bool
+    cosigned_by: uuid.UUID | None
+    cosigned_at: datetime | None
     version: int
     entries: list[EntryRead]
     addenda: list[AddendumRead]
@@ -118,3 +121,12 @@ class NoteSave(BaseModel):
     version: int = Field(description="The note (shared section) version this edit is based on")
     shared: SharedUpdate | None = None
     entries: list[EntrySave] = Field(default_factory=list, max_length=100)
+
+
+class NoteSummary(BaseModel):
+    id: uuid.UUID
+    session_id: uuid.UUID
+    group_name: str
+    starts_at: datetime
+    status: str
+    late_entry: bool

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -21,6 +22,19 @@ class RoomRead(RoomCreate):
     active: bool
 
 
+NoteField = Literal["topic", "interventions", "group_process"]
+NOTE_TOPIC: NoteField = "topic"
+
+
+class NoteTemplate(BaseModel):
+    """Per-group prompts for the shared section, and the fields a signed note must fill."""
+
+    prompts: dict[Literal["topic", "interventions", "group_process"], str] = Field(
+        default_factory=dict
+    )
+    required: list[NoteField] = Field(default_factory=lambda: [NOTE_TOPIC])
+
+
 class GroupCreate(BaseModel):
     name: str = Field(min_length=1, max_length=120)
     program_id: uuid.UUID | None = None
@@ -31,6 +45,7 @@ class GroupCreate(BaseModel):
     facilitator_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10)
     duration_minutes: int = Field(default=60, ge=5, le=24 * 60)
     service_code: str = Field(default="", max_length=10)
+    note_template: NoteTemplate = Field(default_factory=lambda: NoteTemplate())
 
 
 class GroupRead(GroupCreate):

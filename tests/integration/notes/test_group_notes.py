@@ -195,3 +195,67 @@ async def test_a_members_chart_never_shows_another_member(
     for other in ctx["patients"][1:]:
         for token in (other["given_name"], other["family_name"], other["mrn"], other["id"]):
             assert token not in view.text
+
+
+async def test_peer_facilitator_notes_go_to_the_supervisor_cosign_queue(
+    client: AsyncTestClient, documented_group, make_user
+) -> None:
+    ctx = documented_group
+    note = await _open(client, ctx)
+    unsigned = (await client.get("/api/v1/notes/unsigned", headers=ctx["fay"])).json()
+    assert [n["id"] for n in unsigned] == [note["id"]]
+    url = f"/api/v1/notes/{note['id']}"
+    await client.patch(url, headers=ctx["fay"] | {"If-Match": '"1"'}, json={"topic": "Boundaries"})
+    signed = (await client.post(f"{url}/sign", headers=ctx["fay"])).json()
+    assert signed["cosign_required"] is True
+    assert (await client.get("/api/v1/notes/unsigned", headers=ctx["fay"])).json() == []
+    await make_user("sup", Role.SUPERVISOR)
+    supervisor = await sign_in(client, "sup")
+    queue = (await client.get("/api/v1/notes/cosign-queue", headers=supervisor)).json()
+    assert [n["id"] for n in queue] == [note["id"]]
+    cosigned = await client.post(f"{url}/cosign", headers=supervisor)
+    assert cosigned.status_code == 200 and cosigned.json()["cosigned_by"] is not None
+    assert (await client.get("/api/v1/notes/cosign-queue", headers=supervisor)).json() == []
+
+
+async def test_group_template_decides_required_fields(client: AsyncTestClient, make_user) -> None:
+    fac = await make_user("tpl", Role.CLINICIAN, Role.COORDINATOR)
+    headers = await sign_in(client, "tpl")
+    group = (
+        await client.post(
+            "/api/v1/groups",
+            headers=headers,
+            json={
+                "name": "Templated",
+                "facilitator_ids": [str(fac.id)],
+                "note_template": {
+                    "prompts": {"topic": "Curriculum unit"},
+                    "required": ["topic", "interventions"],
+                },
+            },
+        )
+    ).json()
+    yesterday = date.today() - timedelta(days=1)
+    session_id = (
+        await client.post(
+            "/api/v1/series",
+            headers=headers,
+            json={
+                "group_id": group["id"],
+                "rrule": "FREQ=DAILY;COUNT=1",
+                "timezone": "America/New_York",
+                "start_local": f"{yesterday.isoformat()}T10:00",
+                "duration_minutes": 60,
+            },
+        )
+    ).json()["sessions"][0]["id"]
+    note = (await client.post(f"/api/v1/sessions/{session_id}/note", headers=headers)).json()
+    url = f"/api/v1/notes/{note['id']}"
+    await client.patch(url, headers=headers | {"If-Match": '"1"'}, json={"topic": "Unit 3"})
+    refused = await client.post(f"{url}/sign", headers=headers)
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["errors"]] == ["interventions"]
+    await client.patch(url, headers=headers | {"If-Match": '"2"'}, json={"interventions": "CBT"})
+    signed = await client.post(f"{url}/sign", headers=headers)
+    assert signed.status_code == 200
+    assert signed.json()["cosign_required"] is False  # a clinician signed

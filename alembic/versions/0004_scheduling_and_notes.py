@@ -1,5 +1,5 @@
-"""Scheduling: rooms, groups, series, sessions, bookings that cannot overlap, enrolment,
-attendance and closures.
+"""Scheduling (rooms, groups, series, sessions, bookings that cannot overlap, enrolment,
+attendance, closures) and group notes (entries, signing, co-signing, addenda).
 
 Revision ID: 0004
 Revises: 0003
@@ -52,6 +52,7 @@ def upgrade() -> None:
         sa.Column("facilitator_ids", postgresql.ARRAY(sa.Uuid()), nullable=False),
         sa.Column("duration_minutes", sa.Integer(), nullable=False),
         sa.Column("service_code", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("note_template", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["program_id"], ["program.id"], name=op.f("fk_therapy_group_program_id_program")
@@ -179,11 +180,107 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_booking")),
     )
     op.create_index(op.f("ix_booking_session_id"), "booking", ["session_id"], unique=False)
+    op.create_table(
+        "group_note",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("session_id", sa.Uuid(), nullable=False),
+        sa.Column("topic", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("interventions", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
+        sa.Column("group_process", sqlmodel.sql.sqltypes.AutoString(length=8000), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("author_ids", postgresql.ARRAY(sa.Uuid()), nullable=False),
+        sa.Column("last_editor_id", sa.Uuid(), nullable=True),
+        sa.Column("signed_by", sa.Uuid(), nullable=True),
+        sa.Column("signed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("content_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("cosign_required", sa.Boolean(), nullable=False),
+        sa.Column("cosigned_by", sa.Uuid(), nullable=True),
+        sa.Column("cosigned_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("late_entry", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["cosigned_by"], ["app_user.id"], name=op.f("fk_group_note_cosigned_by_app_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["last_editor_id"], ["app_user.id"], name=op.f("fk_group_note_last_editor_id_app_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["group_session.id"],
+            name=op.f("fk_group_note_session_id_group_session"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["signed_by"], ["app_user.id"], name=op.f("fk_group_note_signed_by_app_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_group_note")),
+        sa.UniqueConstraint("session_id", name=op.f("uq_group_note_session_id")),
+    )
+    op.create_table(
+        "member_entry",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("note_id", sa.Uuid(), nullable=False),
+        sa.Column("patient_id", sa.Uuid(), nullable=False),
+        sa.Column("attendance", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+        sa.Column("participation", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("affect", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+        sa.Column("behaviour", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("narrative", sqlmodel.sql.sqltypes.AutoString(length=8000), nullable=False),
+        sa.Column("risk", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("objective_ratings", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("author_ids", postgresql.ARRAY(sa.Uuid()), nullable=False),
+        sa.Column("last_editor_id", sa.Uuid(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["last_editor_id"],
+            ["app_user.id"],
+            name=op.f("fk_member_entry_last_editor_id_app_user"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["note_id"], ["group_note.id"], name=op.f("fk_member_entry_note_id_group_note")
+        ),
+        sa.ForeignKeyConstraint(
+            ["patient_id"], ["patient.id"], name=op.f("fk_member_entry_patient_id_patient")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_member_entry")),
+        sa.UniqueConstraint("note_id", "patient_id", name=op.f("uq_member_entry_note_id")),
+    )
+    op.create_index(op.f("ix_member_entry_note_id"), "member_entry", ["note_id"], unique=False)
+    op.create_index(
+        op.f("ix_member_entry_patient_id"), "member_entry", ["patient_id"], unique=False
+    )
+    op.create_table(
+        "note_addendum",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("note_id", sa.Uuid(), nullable=False),
+        sa.Column("patient_id", sa.Uuid(), nullable=True),
+        sa.Column("author_id", sa.Uuid(), nullable=False),
+        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("text", sqlmodel.sql.sqltypes.AutoString(length=8000), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["app_user.id"], name=op.f("fk_note_addendum_author_id_app_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["note_id"], ["group_note.id"], name=op.f("fk_note_addendum_note_id_group_note")
+        ),
+        sa.ForeignKeyConstraint(
+            ["patient_id"], ["patient.id"], name=op.f("fk_note_addendum_patient_id_patient")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_note_addendum")),
+    )
+    op.create_index(op.f("ix_note_addendum_note_id"), "note_addendum", ["note_id"], unique=False)
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_index(op.f("ix_note_addendum_note_id"), table_name="note_addendum")
+    op.drop_table("note_addendum")
+    op.drop_index(op.f("ix_member_entry_patient_id"), table_name="member_entry")
+    op.drop_index(op.f("ix_member_entry_note_id"), table_name="member_entry")
+    op.drop_table("member_entry")
+    op.drop_table("group_note")
     op.drop_index(op.f("ix_booking_session_id"), table_name="booking")
     op.drop_table("booking")
     op.drop_table("attendance")
