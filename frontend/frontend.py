@@ -41,7 +41,7 @@ app.add_page(
 )
 app.add_page(
     note.document_session,
-    route="/sessions/[session_id]/note",
+    route="/document/[session_id]",
     title="Group note · EMR",
     on_load=[signed_in, NoteState.load],
 )

@@ -28,7 +28,7 @@ def _session(row: rx.Var) -> rx.Component:
 
 
 def _note_link(row: rx.Var) -> rx.Component:
-    return rx.link(row["label"], href="/sessions/" + row["session_id"] + "/note")
+    return rx.link(row["label"], href="/document/" + row["session_id"])
 
 
 def today() -> rx.Component:

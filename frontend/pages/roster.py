@@ -153,7 +153,7 @@ def check_in() -> rx.Component:
             rx.spacer(),
             rx.link(
                 rx.button("Document this session", size="3", id="document-session"),
-                href="/sessions/" + CheckInState.session_id + "/note",
+                href="/document/" + CheckInState.session_id,
             ),
             width="100%",
             align="center",

@@ -58,7 +58,7 @@ class NoteState(rx.State):
 
     @rx.event
     async def load(self) -> None:
-        self.session_id = str(self.router.url.path).rstrip("/").split("/")[-2]
+        self.session_id = str(self.router.url.path).rstrip("/").rsplit("/", 1)[-1]
         self.error, self.saved, self.leaks = "", "", []
         auth = await self.get_state(AuthState)
         try:
