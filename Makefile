@@ -56,3 +56,4 @@ clean:
 # Speed is measured by scripts that print ratios against a baseline in the same run.
 bench: setup
 	$(BIN)/python -m tests.bench.bench_series
+	$(BIN)/python -m tests.bench.bench_note
