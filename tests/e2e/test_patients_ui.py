@@ -119,3 +119,22 @@ def test_a_stale_edit_is_refused_not_silently_saved(page: Page, app_url: str) ->
     page.locator("#edit-preferred").fill("Stan")
     page.locator("#edit-save").click()
     expect(page.get_by_text("Saved.")).to_be_visible(timeout=15_000)
+
+
+@pytest.mark.parametrize(("given", "family"), [("美咲", "山田"), ("Алексей", "Иванов")])
+def test_non_latin_names_round_trip_through_the_ui(
+    page: Page, app_url: str, given: str, family: str
+) -> None:
+    sign_in(page, app_url, "cleo")
+    page.goto(app_url + "/patients/new")
+    page.locator("#reg-given_name").fill(given)
+    page.locator("#reg-family_name").fill(family)
+    page.locator("#reg-birth_date").fill("1988-02-29")
+    page.locator("#register-go").click()
+    expect(page.locator("#chart-name")).to_have_text(f"{given} {family}", timeout=20_000)
+    page.goto(app_url + "/patients")
+    page.locator("#search-q").fill(family)
+    page.locator("#search-go").click()
+    expect(
+        page.locator("#patient-results").get_by_role("link", name=f"{family}, {given}")
+    ).to_be_visible(timeout=20_000)

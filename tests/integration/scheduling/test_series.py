@@ -53,6 +53,16 @@ def _body(group: dict, rule: str, start: str, **extra: Any) -> dict[str, Any]:
             [(1997, 9, 28), (1997, 10, 29), (1997, 11, 28), (1997, 12, 29)],
         ),
         (
+            "FREQ=WEEKLY;INTERVAL=2;COUNT=4;BYDAY=TU,SU;WKST=MO",
+            "1997-08-05T09:00",
+            [(1997, 8, 5), (1997, 8, 10), (1997, 8, 19), (1997, 8, 24)],
+        ),
+        (
+            "FREQ=WEEKLY;INTERVAL=2;COUNT=4;BYDAY=TU,SU;WKST=SU",
+            "1997-08-05T09:00",
+            [(1997, 8, 5), (1997, 8, 17), (1997, 8, 19), (1997, 8, 31)],
+        ),
+        (
             "FREQ=MONTHLY;COUNT=3;BYDAY=TU,WE,TH;BYSETPOS=3",
             "1997-09-04T09:00",
             [(1997, 9, 4), (1997, 10, 7), (1997, 11, 6)],
@@ -209,3 +219,23 @@ async def test_group_with_unknown_references_is_422(client: AsyncTestClient, coo
         )
         assert response.status_code == 422
         assert response.json()["errors"][0]["field"] == field
+
+
+async def test_exdate_and_rdate_through_the_api(
+    client: AsyncTestClient, coordinator, group
+) -> None:
+    body = _body(
+        group,
+        "FREQ=DAILY;COUNT=5",
+        "1997-09-02T09:00",
+        exdates_local=["1997-09-03T09:00", "1997-09-05T09:00"],
+        rdates_local=["1997-09-10T09:00"],
+    )
+    response = await client.post("/api/v1/series", json=body, headers=coordinator)
+    assert response.status_code == 201, response.text
+    assert [s["starts_at"] for s in response.json()["sessions"]] == [
+        "1997-09-02T09:00:00-04:00",
+        "1997-09-04T09:00:00-04:00",
+        "1997-09-06T09:00:00-04:00",
+        "1997-09-10T09:00:00-04:00",
+    ]
