@@ -8,7 +8,18 @@ def _user_row(user: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(user["username"]),
         rx.table.cell(user["full_name"]),
-        rx.table.cell(user["roles"]),
+        rx.table.cell(
+            rx.form(
+                rx.hstack(
+                    rx.input(name="roles", default_value=user["roles"], size="1", width="14em"),
+                    rx.el.input(type="hidden", name="id", value=user["id"]),
+                    rx.el.input(type="hidden", name="version", value=user["version"]),
+                    rx.button("Save", size="1", type="submit", variant="soft"),
+                ),
+                on_submit=UsersState.save_roles,
+                reset_on_submit=False,
+            )
+        ),
         rx.table.cell(rx.cond(user["mfa"], "on", "off")),
         rx.table.cell(
             rx.button(

@@ -173,6 +173,16 @@ def check_in() -> rx.Component:
                     rx.flex(
                         rx.text(row["name"], size="5", weight="bold", min_width="9em"),
                         *[_status_button(row, s) for s in AttendanceStatus],
+                        rx.input(
+                            default_value=row["minutes"],
+                            placeholder="min",
+                            size="3",
+                            width="5em",
+                            input_mode="numeric",
+                            aria_label="Minutes attended",
+                            on_blur=lambda v: CheckInState.set_minutes(row["id"], v),
+                            class_name="minutes",
+                        ),
                         gap="2",
                         wrap="wrap",
                         align="center",

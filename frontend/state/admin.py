@@ -81,6 +81,27 @@ class UsersState(rx.State):
             self.error = error.detail
         await self.load()
 
+    @rx.event
+    async def save_roles(self, form: dict[str, Any]) -> None:
+        """Roles as typed ("clinician, facilitator"); the API ends the user's sessions."""
+        self.error, self.message = "", ""
+        names = [r.strip().lower() for r in str(form.get("roles", "")).split(",") if r.strip()]
+        unknown = [n for n in names if n not in ROLE_NAMES]
+        if unknown or not names:
+            self.error = f"Roles are any of: {', '.join(ROLE_NAMES)}."
+            return
+        data = UserUpdate(roles=[Role(n) for n in names])
+        auth = await self.get_state(AuthState)
+        try:
+            await auth.call(
+                lambda c: c.update_user(uuid.UUID(str(form["id"])), data, int(form["version"]))
+            )
+        except ApiError as error:
+            self.error = error.detail
+            return
+        self.message = "Roles saved; that user signs in again."
+        await self.load()
+
 
 @clear_on_sign_out
 class AuditState(rx.State):

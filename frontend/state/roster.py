@@ -145,14 +145,30 @@ class CheckInState(rx.State):
                 "id": str(r.patient_id),
                 "name": r.patient_name,
                 "status": r.status.value if r.status else "",
+                "minutes": "" if r.minutes is None else str(r.minutes),
             }
             for r in sheet.rows
         ]
 
     @rx.event
+    async def set_minutes(self, patient_id: str, value: str) -> None:
+        row = next((r for r in self.rows if r["id"] == patient_id), None)
+        if row is None or value == row["minutes"]:
+            return
+        if not value.isdigit():
+            self.error = "Minutes attended is a whole number."
+            return
+        await self._save(patient_id, row["status"] or AttendanceStatus.PRESENT.value, int(value))
+
+    @rx.event
     async def mark(self, patient_id: str, status: str) -> None:
+        row = next((r for r in self.rows if r["id"] == patient_id), None)
+        minutes = int(row["minutes"]) if row and row["minutes"] else None
+        await self._save(patient_id, status, minutes)
+
+    async def _save(self, patient_id: str, status: str, minutes: int | None) -> None:
         self.error = ""
-        body = AttendanceWrite(status=AttendanceStatus(status))
+        body = AttendanceWrite(status=AttendanceStatus(status), minutes=minutes)
         auth = await self.get_state(AuthState)
         try:
             await auth.call(lambda c: c.attend(self.session_id, patient_id, body))

@@ -72,7 +72,14 @@ def test_admin_creates_a_user_in_the_ui(page: Page, app_url: str) -> None:
     page.locator("#new-password").fill("Brand-New-Pass-9")
     page.locator("#role-clinician").click()
     page.get_by_role("button", name="Create user").click()
-    expect(page.locator("#users-table")).to_contain_text("newbie", timeout=15_000)
+    row = page.locator("#users-table tr").filter(has_text="newbie")
+    expect(row).to_have_count(1, timeout=15_000)
+    row.locator("input[name=roles]").fill("clinician, facilitator")
+    row.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Roles saved")).to_be_visible(timeout=15_000)
+    expect(
+        page.locator("#users-table tr").filter(has_text="newbie").locator("input[name=roles]")
+    ).to_have_value("clinician, facilitator", timeout=15_000)
 
 
 def _api_sign_in(app_url: str, username: str) -> None:

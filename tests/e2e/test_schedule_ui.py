@@ -78,6 +78,16 @@ def test_wizard_week_roster_and_check_in(page: Page, app_url: str) -> None:
     expect(page.locator("#check-in-title")).to_contain_text("IOP Mornings", timeout=20_000)
     page.get_by_role("button", name="Late").click()
     expect(page.locator("#check-in-list [data-status=late]")).to_have_count(1, timeout=15_000)
+    page.locator(".minutes input").first.fill("150")
+    page.locator(".minutes input").first.press("Tab")
+    session_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    sheet = {}
+    for _ in range(30):
+        sheet = api.get(f"/api/v1/sessions/{session_id}/attendance", headers=coco).json()
+        if sheet["rows"][0]["minutes"] == 150:
+            break
+        page.wait_for_timeout(500)
+    assert (sheet["rows"][0]["status"], sheet["rows"][0]["minutes"]) == ("late", 150)
     page.screenshot(path="test-results/check-in.png", full_page=True)
     page.locator("#move-to").fill(f"{(monday + timedelta(days=1)).isoformat()}T09:00")
     page.locator("#move-go").click()
