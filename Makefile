@@ -44,9 +44,10 @@ unit: setup
 	$(BIN)/pytest tests/unit tests/integration --basetemp=$(CURDIR)/.pytest-tmp/unit
 
 # Browser tests run in their own pytest process (Playwright keeps its own event loop).
+# A browser test that fails is run once more and reported as a rerun (timing flakes).
 e2e: setup
 	mkdir -p .pytest-tmp
-	$(BIN)/pytest tests/e2e --basetemp=$(CURDIR)/.pytest-tmp/e2e
+	$(BIN)/pytest tests/e2e --basetemp=$(CURDIR)/.pytest-tmp/e2e --reruns 1
 
 test: lint typecheck unit e2e
 

@@ -1,9 +1,12 @@
 """Register → find by fuzzy search → open the chart → residential to IOP → one timeline,
 at tablet landscape and portrait sizes."""
 
+import re
+
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.conftest import PASSWORD, sign_in
 
@@ -26,6 +29,16 @@ def programs(app_url: str) -> None:
                 json={"name": name, "level_of_care": level, "part2": True},
             )
             assert response.status_code in (201, 409)
+
+
+def _open(page: Page, link: Locator) -> None:
+    """Click a result; if a re-render swallowed the click, click it again once."""
+    link.click()
+    try:
+        page.wait_for_url(re.compile(r"/patients/[0-9a-f-]{36}$"), timeout=10_000)
+    except PlaywrightTimeoutError:
+        link.click()
+        page.wait_for_url(re.compile(r"/patients/[0-9a-f-]{36}$"), timeout=10_000)
 
 
 def _pick(page: Page, form: str, name: str, option: str) -> None:
@@ -54,7 +67,7 @@ def test_register_find_open_and_move_residential_to_iop(
     page.locator("#search-go").click()
     result = page.locator("#patient-results").get_by_role("link", name=f"{family}, {given}")
     expect(result).to_be_visible(timeout=20_000)
-    result.click()
+    _open(page, result)
     expect(page.locator("#chart-level")).to_have_text("Not admitted", timeout=20_000)
 
     _pick(page, "#admit-form", "program", "Residential")
