@@ -12,7 +12,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.accounts import access
-from backend.audit.service import Actor, record
+from backend.audit.service import Actor, Event, record, record_many
 from backend.db.base import utcnow
 from backend.lib.auth import Principal
 from backend.lib.problems import Problem
@@ -254,14 +254,12 @@ async def search(
         )
         for row in page
     ]
-    for item in items:
-        await record(
+    detail = {"query": bool(q), "mrn": bool(mrn_value)}
+    if items:  # one audit event per listed patient, written in one batch
+        await record_many(
             session,
             actor,
-            "read",
-            "patient_search",
-            patient_id=item.id,
-            detail={"query": bool(q), "mrn": bool(mrn_value)},
+            [Event("read", "patient_search", None, i.id, "success", detail) for i in items],
         )
     last = page[-1] if page else None
     next_cursor = (

@@ -46,6 +46,14 @@ def _read(row: Enrollment, patient: Patient, booked: int = 0) -> EnrollmentRead:
     )
 
 
+async def _read_loaded(
+    db_session: AsyncSession, row: Enrollment, booked: int = 0
+) -> EnrollmentRead:
+    patient = await db_session.get(Patient, row.patient_id)
+    assert patient is not None, "enrollment.patient_id is a foreign key"
+    return _read(row, patient, booked)
+
+
 async def _group(db_session: AsyncSession, group_id: uuid.UUID) -> Group:
     group = await db_session.get(Group, group_id)
     if group is None:
@@ -86,9 +94,7 @@ class RosterController(Controller):
     ) -> EnrollmentRead:
         group = await _group(db_session, group_id)
         row, booked = await enrollment.enroll(db_session, request_actor(request), group, data)
-        patient = await db_session.get(Patient, row.patient_id)
-        assert patient is not None
-        return _read(row, patient, booked)
+        return await _read_loaded(db_session, row, booked)
 
     @get("/groups/{group_id:uuid}/enrollments", opt=allow(*GROUP_STAFF), summary="Group roster")
     async def roster(
@@ -112,9 +118,7 @@ class RosterController(Controller):
     ) -> EnrollmentRead:
         row = await _enrollment(db_session, enrollment_id)
         row = await enrollment.end(db_session, request_actor(request), row, data.to_date)
-        patient = await db_session.get(Patient, row.patient_id)
-        assert patient is not None
-        return _read(row, patient)
+        return await _read_loaded(db_session, row)
 
     @post(
         "/enrollments/{enrollment_id:uuid}/accept",
@@ -131,9 +135,7 @@ class RosterController(Controller):
     ) -> EnrollmentRead:
         row = await _enrollment(db_session, enrollment_id)
         booked = await enrollment.accept(db_session, request_actor(request), row, data.to_date)
-        patient = await db_session.get(Patient, row.patient_id)
-        assert patient is not None
-        return _read(row, patient, booked)
+        return await _read_loaded(db_session, row, booked)
 
     @get(
         "/sessions/{session_id:uuid}/attendance",
