@@ -27,6 +27,7 @@ class Settings:
     idle_timeout_minutes: int
     mfa_required_roles: frozenset[str]
     timezone: str
+    late_entry_hours: int = 72
 
     @property
     def embedded(self) -> bool:
@@ -52,6 +53,7 @@ def get_settings() -> Settings:
         access_token_minutes=_int("EMR_ACCESS_TOKEN_MINUTES", 5),
         idle_timeout_minutes=_int("EMR_IDLE_TIMEOUT_MINUTES", 15),
         timezone=os.environ.get("EMR_TIMEZONE", "America/New_York"),
+        late_entry_hours=_int("EMR_LATE_ENTRY_HOURS", 72),
         mfa_required_roles=frozenset(
             r.strip()
             for r in os.environ.get("EMR_MFA_REQUIRED_ROLES", "admin").split(",")

@@ -14,18 +14,10 @@ from sqlmodel import Field, SQLModel
 from backend.db.base import timestamp
 
 
-class GroupNote(SQLModel, table=True):
-    __tablename__ = "group_note"
+class Signature(SQLModel):
+    """The lifecycle columns every note shares (see ``backend.notes.lifecycle``)."""
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    session_id: uuid.UUID = Field(foreign_key="group_session.id", unique=True)
-    topic: str = Field(default="", max_length=300)
-    interventions: str = Field(default="", max_length=4000)
-    group_process: str = Field(default="", max_length=8000)
     status: str = Field(default="draft", max_length=20)  # draft | signed
-    author_ids: list[uuid.UUID] = Field(
-        default_factory=list, sa_column=Column(ARRAY(Uuid), nullable=False)
-    )
     last_editor_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     signed_by: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     signed_at: datetime | None = timestamp(nullable=True)
@@ -36,6 +28,19 @@ class GroupNote(SQLModel, table=True):
     late_entry: bool = False
     created_at: datetime = timestamp(default_now=True)
     version: int = 1
+
+
+class GroupNote(Signature, table=True):
+    __tablename__ = "group_note"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    session_id: uuid.UUID = Field(foreign_key="group_session.id", unique=True)
+    topic: str = Field(default="", max_length=300)
+    interventions: str = Field(default="", max_length=4000)
+    group_process: str = Field(default="", max_length=8000)
+    author_ids: list[uuid.UUID] = Field(
+        default_factory=list, sa_column=Column(ARRAY(Uuid), nullable=False)
+    )
 
 
 class MemberEntry(SQLModel, table=True):
@@ -68,6 +73,34 @@ class Addendum(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     note_id: uuid.UUID = Field(foreign_key="group_note.id", index=True)
     patient_id: uuid.UUID | None = Field(default=None, foreign_key="patient.id")
+    author_id: uuid.UUID = Field(foreign_key="app_user.id")
+    reason: str = Field(max_length=300)
+    text: str = Field(max_length=8000)
+    created_at: datetime = timestamp(default_now=True)
+
+
+class ProgressNote(Signature, table=True):
+    """An individual progress note (DAP, BIRP or SOAP), optionally for a scheduled
+    individual session; ``sections`` holds the template's sections by key."""
+
+    __tablename__ = "progress_note"
+    __table_args__ = (UniqueConstraint("session_id", "patient_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    patient_id: uuid.UUID = Field(foreign_key="patient.id", index=True)
+    session_id: uuid.UUID | None = Field(default=None, foreign_key="group_session.id")
+    format: str = Field(max_length=10)  # dap | birp | soap
+    service_start: datetime = timestamp()
+    service_end: datetime = timestamp()
+    sections: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
+    author_id: uuid.UUID = Field(foreign_key="app_user.id")
+
+
+class ProgressAddendum(SQLModel, table=True):
+    __tablename__ = "progress_note_addendum"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    note_id: uuid.UUID = Field(foreign_key="progress_note.id", index=True)
     author_id: uuid.UUID = Field(foreign_key="app_user.id")
     reason: str = Field(max_length=300)
     text: str = Field(max_length=8000)

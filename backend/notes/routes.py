@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.datastructures import State
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.audit.service import record
+from backend.config import Settings
 from backend.lib.auth import Principal, request_actor
 from backend.lib.etag import etag, require_if_match
 from backend.lib.policy import allow
 from backend.lib.problems import Problem
-from backend.notes import service
-from backend.notes.models import Addendum, GroupNote, MemberEntry
+from backend.notes import chart, pdf, progress, service
+from backend.notes.models import Addendum, GroupNote, MemberEntry, ProgressNote
 from backend.patients.models import Patient
-from backend.patients.service import require_chart_access
+from backend.patients.service import get as get_patient
+from backend.patients.service import mrn, require_chart_access
 from backend.scheduling import edits
 from backend.scheduling.models import Group, Session
 from shared.enums import CLINICAL_ROLES, Role
@@ -30,6 +34,7 @@ from shared.schemas.notes import (
     MemberNote,
     NoteRead,
     NoteSave,
+    NotesExport,
     NoteSummary,
     SharedUpdate,
 )
@@ -71,7 +76,10 @@ async def _note_read(db_session: AsyncSession, note: GroupNote) -> Response[Note
 
 
 async def _staff_note(
-    request: AnyRequest, db_session: AsyncSession, note_id: uuid.UUID, lock: bool = False
+    request: AnyRequest,
+    db_session: AsyncSession,
+    note_id: uuid.UUID,
+    lock: service.Lock = False,
 ) -> GroupNote:
     note = await service.get(db_session, note_id, lock=lock)
     row = await db_session.get(Session, note.session_id)
@@ -80,19 +88,57 @@ async def _staff_note(
     return note
 
 
-async def _summary(db_session: AsyncSession, note: GroupNote) -> NoteSummary:
-    row = await db_session.get(Session, note.session_id)
-    assert row is not None
-    group = await db_session.get(Group, row.group_id)
-    assert group is not None
-    return NoteSummary(
-        id=note.id,
-        session_id=row.id,
-        group_name=group.name,
-        starts_at=row.starts_at.astimezone(ZoneInfo(row.timezone)),
-        status=note.status,
-        late_entry=note.late_entry,
-    )
+async def _summaries(
+    db_session: AsyncSession, notes: list[GroupNote], individual: list[ProgressNote]
+) -> list[NoteSummary]:
+    """Group and individual notes as one work list (three queries whatever its length)."""
+    session_ids = [n.session_id for n in notes]
+    sessions = {
+        s.id: (s, g)
+        for s, g in (
+            await db_session.exec(
+                select(Session, Group)
+                .join(Group, col(Group.id) == col(Session.group_id))
+                .where(col(Session.id).in_(session_ids))
+            )
+        ).all()
+    }
+    patients = {
+        p.id: p
+        for p in (
+            await db_session.exec(
+                select(Patient).where(col(Patient.id).in_({n.patient_id for n in individual}))
+            )
+        ).all()
+    }
+    result = []
+    for note in notes:
+        row, group = sessions[note.session_id]
+        result.append(
+            NoteSummary(
+                id=note.id,
+                session_id=row.id,
+                group_name=group.name,
+                starts_at=row.starts_at.astimezone(ZoneInfo(row.timezone)),
+                status=note.status,
+                late_entry=note.late_entry,
+            )
+        )
+    for item in individual:
+        patient = patients[item.patient_id]
+        result.append(
+            NoteSummary(
+                id=item.id,
+                kind="individual",
+                session_id=item.session_id,
+                group_name=f"Progress note ({item.format.upper()})",
+                patient_name=f"{patient.given_name} {patient.family_name}",
+                starts_at=item.service_start,
+                status=item.status,
+                late_entry=item.late_entry,
+            )
+        )
+    return sorted(result, key=lambda s: s.starts_at)
 
 
 class NoteController(Controller):
@@ -157,7 +203,8 @@ class NoteController(Controller):
         data: EntryUpdate,
         db_session: AsyncSession,
     ) -> Response[EntryRead]:
-        note = await _staff_note(request, db_session, note_id)
+        # A shared lock: entry edits run side by side, but never interleave with signing.
+        note = await _staff_note(request, db_session, note_id, lock="share")
         rows = {e.patient_id: (e, p) for e, p in await service.entries(db_session, note.id)}
         if patient_id not in rows:
             raise Problem(404, "This client has no entry in this note.")
@@ -176,10 +223,11 @@ class NoteController(Controller):
         summary="Sign: name-leak check, lock, SHA-256 of the content",
     )
     async def sign(
-        self, request: AnyRequest, note_id: uuid.UUID, db_session: AsyncSession
+        self, request: AnyRequest, note_id: uuid.UUID, db_session: AsyncSession, settings: Settings
     ) -> Response[NoteRead]:
         note = await _staff_note(request, db_session, note_id, lock=True)
-        await service.sign(db_session, request_actor(request), request.user, note)
+        late_after = timedelta(hours=settings.late_entry_hours)
+        await service.sign(db_session, request_actor(request), request.user, note, late_after)
         return await _note_read(db_session, note)
 
     @post(
@@ -225,14 +273,20 @@ class NoteController(Controller):
         summary="Notes waiting for a co-signature",
     )
     async def cosign_queue(self, db_session: AsyncSession) -> list[NoteSummary]:
-        return [await _summary(db_session, n) for n in await service.cosign_queue(db_session)]
+        return await _summaries(
+            db_session,
+            await service.cosign_queue(db_session),
+            await progress.cosign_queue(db_session),
+        )
 
     @get("/notes/unsigned", opt=allow(*WRITERS), summary="My unsigned notes")
     async def unsigned(self, request: AnyRequest, db_session: AsyncSession) -> list[NoteSummary]:
-        return [
-            await _summary(db_session, n)
-            for n in await service.unsigned_for(db_session, request.user.user_id)
-        ]
+        user_id = request.user.user_id
+        return await _summaries(
+            db_session,
+            await service.unsigned_for(db_session, user_id),
+            await progress.unsigned_for(db_session, user_id),
+        )
 
     @get(
         "/patients/{patient_id:uuid}/group-notes",
@@ -243,29 +297,47 @@ class NoteController(Controller):
         self, request: AnyRequest, patient_id: uuid.UUID, db_session: AsyncSession
     ) -> list[MemberNote]:
         await require_chart_access(db_session, request.user, patient_id, demographics=False)
-        result = []
-        for note, entry, patient, row in await service.member_notes(db_session, patient_id):
-            group = await db_session.get(Group, row.group_id)
-            assert group is not None
-            mine = [
-                a
-                for a in await service.addenda(db_session, note.id)
-                if a.patient_id in (None, patient_id)
-            ]
-            result.append(
-                MemberNote(
-                    note_id=note.id,
-                    group_name=group.name,
-                    starts_at=row.starts_at.astimezone(ZoneInfo(row.timezone)),
-                    topic=note.topic,
-                    interventions=note.interventions,
-                    group_process=note.group_process,
-                    entry=entry_read(entry, patient),
-                    signed_at=note.signed_at,
-                    addenda=[addendum_read(a) for a in mine],
-                )
-            )
+        result = await chart.member_notes(db_session, patient_id)
         await record(
             db_session, request_actor(request), "read", "group_notes", patient_id=patient_id
         )
         return result
+
+    @get(
+        "/patients/{patient_id:uuid}/notes/export",
+        opt=allow(*CLINICAL_ROLES),
+        summary="Export the client's own signed notes (group notes rendered for them, "
+        "progress notes)",
+    )
+    async def export(
+        self, request: AnyRequest, patient_id: uuid.UUID, db_session: AsyncSession
+    ) -> NotesExport:
+        patient = await get_patient(db_session, patient_id)
+        await require_chart_access(db_session, request.user, patient_id, demographics=False)
+        result = await chart.export(db_session, patient)
+        await record(db_session, request_actor(request), "export", "notes", patient_id=patient_id)
+        return result
+
+    @get(
+        "/patients/{patient_id:uuid}/notes.pdf",
+        opt=allow(*CLINICAL_ROLES),
+        summary="The client's own signed notes as a PDF",
+        media_type="application/pdf",
+    )
+    async def pdf(
+        self,
+        request: AnyRequest,
+        patient_id: uuid.UUID,
+        db_session: AsyncSession,
+        settings: Settings,
+    ) -> Response[bytes]:
+        patient = await get_patient(db_session, patient_id)
+        await require_chart_access(db_session, request.user, patient_id, demographics=False)
+        document = pdf.render(await chart.export(db_session, patient), settings.timezone)
+        await record(db_session, request_actor(request), "print", "notes", patient_id=patient_id)
+        name = f"notes-{mrn(patient)}.pdf"
+        return Response(
+            document,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )

@@ -8,28 +8,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.audit.service import Actor, Event, record, record_many
-from backend.db.base import utcnow
 from backend.lib.auth import Principal
 from backend.lib.problems import Problem
-from backend.notes import rules
+from backend.notes import lifecycle, rules
 from backend.notes.models import Addendum, GroupNote, MemberEntry
 from backend.patients.models import Patient
 from backend.patients.service import mrn
 from backend.scheduling import enrollment
 from backend.scheduling.models import Group, Session
-from shared.enums import Role
 from shared.schemas.notes import EntryUpdate, NoteSave, SharedUpdate
 
-LATE_AFTER = timedelta(hours=72)
-# Notes signed by staff without these roles (e.g. peer facilitators) need a co-signature.
-LICENSED = frozenset({Role.CLINICIAN, Role.SUPERVISOR})
 CLINICAL_FIELDS = ("participation", "affect", "behaviour", "narrative", "risk", "objective_ratings")
 ABSENT = ("absent", "excused")
 
@@ -56,8 +51,14 @@ async def open_note(session: AsyncSession, actor: Actor, row: Session) -> tuple[
     return note, True
 
 
-async def get(session: AsyncSession, note_id: uuid.UUID, *, lock: bool = False) -> GroupNote:
-    note = await session.get(GroupNote, note_id, with_for_update=lock)
+Lock = bool | Literal["share"]
+
+
+async def get(session: AsyncSession, note_id: uuid.UUID, *, lock: Lock = False) -> GroupNote:
+    """The note; ``lock`` takes it FOR UPDATE (True) or FOR SHARE ("share")."""
+    note = await session.get(
+        GroupNote, note_id, with_for_update={"read": True} if lock == "share" else bool(lock)
+    )
     if note is None:
         raise Problem(404, f"No note {note_id}.")
     return note
@@ -80,13 +81,6 @@ async def addenda(session: AsyncSession, note_id: uuid.UUID) -> list[Addendum]:
     return list(rows.all())
 
 
-def _refuse_if_signed(note: GroupNote) -> None:
-    if note.status != "draft":
-        raise Problem(
-            409, "This note is signed and locked: add an addendum instead.", slug="note-signed"
-        )
-
-
 def _credit(part: GroupNote | MemberEntry, principal: Principal) -> None:
     if principal.user_id not in part.author_ids:
         part.author_ids = [*part.author_ids, principal.user_id]
@@ -97,7 +91,7 @@ def _credit(part: GroupNote | MemberEntry, principal: Principal) -> None:
 async def update_shared(
     session: AsyncSession, actor: Actor, principal: Principal, note: GroupNote, data: SharedUpdate
 ) -> GroupNote:
-    _refuse_if_signed(note)
+    lifecycle.refuse_if_signed(note)
     for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
         setattr(note, field, value)
     _credit(note, principal)
@@ -114,7 +108,7 @@ async def update_entry(
     entry: MemberEntry,
     data: EntryUpdate,
 ) -> MemberEntry:
-    _refuse_if_signed(note)
+    lifecycle.refuse_if_signed(note)
     changes = data.model_dump(mode="json", exclude_unset=True, exclude_none=True)
     if entry.attendance in ABSENT and any(f in changes for f in CLINICAL_FIELDS):
         raise Problem(
@@ -181,21 +175,19 @@ def document(note: GroupNote, rows: list[tuple[MemberEntry, Patient]]) -> dict[s
 
 
 async def sign(
-    session: AsyncSession, actor: Actor, principal: Principal, note: GroupNote
+    session: AsyncSession,
+    actor: Actor,
+    principal: Principal,
+    note: GroupNote,
+    late_after: timedelta,
 ) -> GroupNote:
-    _refuse_if_signed(note)
+    lifecycle.refuse_if_signed(note)
     row = await session.get(Session, note.session_id)
     assert row is not None
     group = await session.get(Group, row.group_id)
     assert group is not None
     required = (group.note_template or {}).get("required", ["topic"])
-    missing = [field for field in required if not str(getattr(note, field)).strip()]
-    if missing:
-        raise Problem(
-            422,
-            f"{', '.join(missing)}: required by this group's template.",
-            errors=[{"field": f, "message": "required"} for f in missing],
-        )
+    lifecycle.missing_fields(note.model_dump(), required)
     rows = await entries(session, note.id)
     shared = {
         "topic": note.topic,
@@ -215,12 +207,13 @@ async def sign(
                 for leak in leaks
             ],
         )
-    now = utcnow()
-    note.status, note.signed_by, note.signed_at = "signed", principal.user_id, now
-    note.cosign_required = not principal.roles & LICENSED
-    note.late_entry = now - row.ends_at > LATE_AFTER
-    note.content_hash = rules.content_hash(document(note, rows))
-    note.version += 1
+    lifecycle.sign(
+        note,
+        principal,
+        service_ended=row.ends_at,
+        late_after=late_after,
+        document=lambda: document(note, rows),
+    )
     session.add(note)
     await record(
         session,
@@ -247,8 +240,7 @@ async def add_addendum(
     text: str,
     patient_id: uuid.UUID | None,
 ) -> Addendum:
-    if note.status == "draft":
-        raise Problem(409, "The note is still a draft: edit it directly.")
+    lifecycle.refuse_addendum_on_draft(note)
     addendum = Addendum(
         note_id=note.id,
         patient_id=patient_id,
@@ -284,7 +276,7 @@ async def save(
 ) -> None:
     """Shared section and any number of entries in a fixed number of statements: one read
     of the entries, one batched update, one note update, three audit statements."""
-    _refuse_if_signed(note)
+    lifecycle.refuse_if_signed(note)
     current = {
         e.patient_id: e
         for e in (
@@ -357,14 +349,7 @@ async def save(
 async def cosign(
     session: AsyncSession, actor: Actor, principal: Principal, note: GroupNote
 ) -> GroupNote:
-    if note.status != "signed" or not note.cosign_required:
-        raise Problem(409, "This note is not waiting for a co-signature.")
-    if note.cosigned_by is not None:
-        raise Problem(409, "This note is already co-signed.")
-    if note.signed_by == principal.user_id:
-        raise Problem(403, "A note cannot be co-signed by its signer.")
-    note.cosigned_by, note.cosigned_at = principal.user_id, utcnow()
-    note.version += 1
+    lifecycle.cosign(note, principal)
     session.add(note)
     await record(session, actor, "cosign", "group_note", entity_id=note.id)
     return note

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.audit.service import Actor, record
 from backend.lib.problems import Problem
+from backend.notes.models import GroupNote, ProgressNote
 from backend.scheduling import rules, service
 from backend.scheduling.models import Attendance, Booking, Series, Session
 from shared.schemas.scheduling import SeriesCreate, SessionUpdate
@@ -27,20 +28,21 @@ async def get_session(session: AsyncSession, session_id: uuid.UUID) -> Session:
 
 
 async def documented(session: AsyncSession, session_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    """Sessions that already have attendance (and, later, notes): they must not vanish."""
+    """Sessions with attendance or a note: they must not vanish."""
     if not session_ids:
         return set()
-    rows = await session.exec(
-        select(Attendance.session_id).where(col(Attendance.session_id).in_(session_ids)).distinct()
-    )
-    return set(rows.all())
+    found: set[uuid.UUID] = set()
+    for column in (Attendance.session_id, GroupNote.session_id, ProgressNote.session_id):
+        rows = await session.exec(select(column).where(col(column).in_(session_ids)).distinct())
+        found |= {r for r in rows.all() if r is not None}
+    return found
 
 
 async def _refuse_if_documented(session: AsyncSession, row: Session, what: str) -> None:
     if await documented(session, [row.id]):
         raise Problem(
             409,
-            f"This session has attendance recorded, so it cannot be {what}. "
+            f"This session has attendance or a note recorded, so it cannot be {what}. "
             "Add a note to the record instead.",
             slug="session-documented",
         )

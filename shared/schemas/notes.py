@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
+
+from shared.schemas.progress_notes import ProgressNoteRead
 
 
 class Participation(StrEnum):
@@ -107,6 +109,8 @@ class MemberNote(BaseModel):
     group_process: str
     entry: EntryRead
     signed_at: datetime | None
+    signed_by_name: str = ""
+    content_hash: str | None = None
     addenda: list[AddendumRead]
 
 
@@ -124,9 +128,26 @@ class NoteSave(BaseModel):
 
 
 class NoteSummary(BaseModel):
+    """A line in a work list: a group note (``kind`` "group") or an individual progress
+    note (``kind`` "individual", which names its one client)."""
+
     id: uuid.UUID
-    session_id: uuid.UUID
+    kind: str = "group"
+    session_id: uuid.UUID | None
     group_name: str
+    patient_name: str | None = None
     starts_at: datetime
     status: str
     late_entry: bool
+
+
+class NotesExport(BaseModel):
+    """A client's own signed notes (group notes rendered for them, and progress notes)."""
+
+    patient_id: uuid.UUID
+    patient_name: str
+    mrn: str
+    birth_date: date
+    exported_at: datetime
+    group_notes: list[MemberNote]
+    progress_notes: list[ProgressNoteRead]

@@ -91,7 +91,9 @@ def test_wizard_week_roster_and_check_in(page: Page, app_url: str) -> None:
     page.screenshot(path="test-results/check-in.png", full_page=True)
     page.locator("#move-to").fill(f"{(monday + timedelta(days=1)).isoformat()}T09:00")
     page.locator("#move-go").click()
-    expect(page.get_by_role("alert")).to_contain_text("attendance recorded", timeout=15_000)
+    expect(page.get_by_role("alert")).to_contain_text(
+        "attendance or a note recorded", timeout=15_000
+    )
     page.get_by_role("link", name="Schedule").click()
     page.locator("#closure-on").fill((monday + timedelta(days=7)).isoformat())
     page.locator("#closure-name").fill("Staff training day")

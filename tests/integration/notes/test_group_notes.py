@@ -3,10 +3,11 @@ check at signing, locking with a verifiable hash, addenda, and member views that
 reveal another member."""
 
 from datetime import date, timedelta
-from typing import Any
+from io import BytesIO
 
 import pytest
 from litestar.testing import AsyncTestClient
+from pypdf import PdfReader
 
 from backend import admin
 from backend.notes import service as notes
@@ -14,61 +15,6 @@ from shared.enums import Role
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.notes
-MEMBERS = [("Zebulon", "Quartermaine"), ("Marisol", "Okonkwo-Vance"), ("Thaddeus", "Brightwater")]
-
-
-@pytest.fixture
-async def documented_group(client: AsyncTestClient, make_user) -> dict[str, Any]:
-    fay = await make_user("fay", Role.FACILITATOR)
-    cal = await make_user("cal", Role.CLINICIAN)
-    await make_user("coord", Role.COORDINATOR)
-    coordinator = await sign_in(client, "coord")
-    intake = await sign_in(client, "cal")
-    group = (
-        await client.post(
-            "/api/v1/groups",
-            headers=coordinator,
-            json={"name": "Relapse Prevention", "facilitator_ids": [str(fay.id), str(cal.id)]},
-        )
-    ).json()
-    yesterday = date.today() - timedelta(days=1)
-    series = (
-        await client.post(
-            "/api/v1/series",
-            headers=coordinator,
-            json={
-                "group_id": group["id"],
-                "rrule": "FREQ=DAILY;COUNT=1",
-                "timezone": "America/New_York",
-                "start_local": f"{yesterday.isoformat()}T10:00",
-                "duration_minutes": 90,
-            },
-        )
-    ).json()
-    session_id = series["sessions"][0]["id"]
-    patients = []
-    for given, family in MEMBERS:
-        body = {"given_name": given, "family_name": family, "birth_date": "1985-05-05"}
-        patient = (await client.post("/api/v1/patients", json=body, headers=intake)).json()
-        patients.append(patient)
-        await client.post(
-            f"/api/v1/groups/{group['id']}/enrollments",
-            headers=coordinator,
-            json={"patient_id": patient["id"], "from_date": yesterday.isoformat()},
-        )
-    for patient, status in zip(patients, ["present", "late", "absent"], strict=True):
-        mark = await client.put(
-            f"/api/v1/sessions/{session_id}/attendance/{patient['id']}",
-            headers=coordinator,
-            json={"status": status},
-        )
-        assert mark.status_code == 200, mark.text
-    return {
-        "session_id": session_id,
-        "patients": patients,
-        "fay": await sign_in(client, "fay"),
-        "cal": intake,
-    }
 
 
 async def _open(client: AsyncTestClient, ctx: dict) -> dict:
@@ -188,13 +134,32 @@ async def test_a_members_chart_never_shows_another_member(
             json={"narrative": text},
         )
     assert (await client.post(f"{url}/sign", headers=ctx["fay"])).status_code == 200
-    zeb = ctx["patients"][0]
-    view = await client.get(f"/api/v1/patients/{zeb['id']}/group-notes", headers=ctx["cal"])
+    zeb, mari = ctx["patients"][0], ctx["patients"][1]
+    for body in (
+        {"reason": "Late detail", "text": "Group ran 10 minutes over."},
+        {"reason": "For one member", "text": "Asked for a referral.", "patient_id": mari["id"]},
+    ):
+        added = await client.post(f"{url}/addenda", headers=ctx["cal"], json=body)
+        assert added.status_code == 201
+    chart = f"/api/v1/patients/{zeb['id']}"
+    view = await client.get(f"{chart}/group-notes", headers=ctx["cal"])
     assert view.status_code == 200
     assert [n["entry"]["narrative"] for n in view.json()] == ["Named three triggers"]
-    for other in ctx["patients"][1:]:
-        for token in (other["given_name"], other["family_name"], other["mrn"], other["id"]):
-            assert token not in view.text
+    assert [a["text"] for a in view.json()[0]["addenda"]] == ["Group ran 10 minutes over."]
+    export = await client.get(f"{chart}/notes/export", headers=ctx["cal"])
+    assert export.status_code == 200
+    assert export.json()["group_notes"][0]["entry"]["narrative"] == "Named three triggers"
+    printed = await client.get(f"{chart}/notes.pdf", headers=ctx["cal"])
+    assert printed.status_code == 200
+    assert printed.headers["content-type"] == "application/pdf"
+    pdf_text = "".join(page.extract_text() for page in PdfReader(BytesIO(printed.content)).pages)
+    assert "Zebulon Quartermaine" in pdf_text and "Named three triggers" in pdf_text
+    assert "Group ran 10 minutes over." in pdf_text
+    for shown in (view.text, export.text, pdf_text):
+        assert "Asked for a referral" not in shown
+        for other in ctx["patients"][1:]:
+            for token in (other["given_name"], other["family_name"], other["mrn"], other["id"]):
+                assert token not in shown
 
 
 async def test_peer_facilitator_notes_go_to_the_supervisor_cosign_queue(
