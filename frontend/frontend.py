@@ -8,11 +8,14 @@ from frontend.pages.account import account
 from frontend.pages.chart import chart
 from frontend.pages.home import today
 from frontend.pages.login import login
+from frontend.pages.progress import progress_note
 from frontend.state.admin import AuditState, UsersState
 from frontend.state.auth import AuthState
 from frontend.state.chart import ChartState
+from frontend.state.chart_notes import ChartNotesState
 from frontend.state.note import NoteState
 from frontend.state.patients import PatientsState
+from frontend.state.progress import ProgressState
 from frontend.state.roster import CheckInState, RosterState
 from frontend.state.schedule import ScheduleState
 from frontend.state.today import TodayState
@@ -46,6 +49,12 @@ app.add_page(
     on_load=[signed_in, NoteState.load],
 )
 app.add_page(
+    progress_note,
+    route="/progress/[note_id]",
+    title="Progress note · EMR",
+    on_load=[signed_in, ProgressState.load],
+)
+app.add_page(
     roster.check_in,
     route="/sessions/[session_id]",
     title="Attendance · EMR",
@@ -60,7 +69,10 @@ app.add_page(
 )
 app.add_page(patients.register, route="/patients/new", title="Register · EMR", on_load=signed_in)
 app.add_page(
-    chart, route="/patients/[patient_id]", title="Chart · EMR", on_load=[signed_in, ChartState.load]
+    chart,
+    route="/patients/[patient_id]",
+    title="Chart · EMR",
+    on_load=[signed_in, ChartState.load, ChartNotesState.load],
 )
 app.add_page(account, route="/account", title="My account · EMR", on_load=signed_in)
 app.add_page(

@@ -28,6 +28,7 @@ from shared.schemas.notes import (
     AddendumCreate,
     EntryRead,
     EntryUpdate,
+    MemberNote,
     NoteRead,
     NoteSummary,
     SharedUpdate,
@@ -47,6 +48,7 @@ from shared.schemas.patients import (
     ProgramRead,
     TransitionCreate,
 )
+from shared.schemas.progress_notes import ProgressNoteCreate, ProgressNoteRead
 from shared.schemas.scheduling import (
     AttendanceWrite,
     ClosureCreate,
@@ -348,3 +350,45 @@ class EmrClient:
         return NoteRead.model_validate(
             (await self._request("POST", f"/api/v1/notes/{note_id}/cosign")).json()
         )
+
+    async def member_notes(self, patient_id: str) -> list[MemberNote]:
+        rows = await self._get(f"/api/v1/patients/{patient_id}/group-notes")
+        return [MemberNote.model_validate(n) for n in rows]
+
+    async def notes_pdf(self, patient_id: str) -> bytes:
+        return (await self._request("GET", f"/api/v1/patients/{patient_id}/notes.pdf")).content
+
+    async def progress_notes(self, patient_id: str) -> list[ProgressNoteRead]:
+        rows = await self._get(f"/api/v1/patients/{patient_id}/progress-notes")
+        return [ProgressNoteRead.model_validate(n) for n in rows]
+
+    async def create_progress_note(
+        self, patient_id: str, data: ProgressNoteCreate
+    ) -> ProgressNoteRead:
+        body = data.model_dump(mode="json", exclude_none=True)
+        response = await self._request(
+            "POST", f"/api/v1/patients/{patient_id}/progress-notes", json=body
+        )
+        return ProgressNoteRead.model_validate(response.json())
+
+    async def progress_note(self, note_id: str) -> ProgressNoteRead:
+        return ProgressNoteRead.model_validate(await self._get(f"/api/v1/progress-notes/{note_id}"))
+
+    async def save_progress_note(
+        self, note_id: str, sections: dict[str, str], version: int
+    ) -> ProgressNoteRead:
+        response = await self._request(
+            "PATCH",
+            f"/api/v1/progress-notes/{note_id}",
+            json={"sections": sections},
+            headers={"If-Match": f'"{version}"'},
+        )
+        return ProgressNoteRead.model_validate(response.json())
+
+    async def progress_action(self, note_id: str, action: str) -> ProgressNoteRead:
+        """``action`` is "sign" or "cosign"."""
+        response = await self._request("POST", f"/api/v1/progress-notes/{note_id}/{action}")
+        return ProgressNoteRead.model_validate(response.json())
+
+    async def add_progress_addendum(self, note_id: str, data: AddendumCreate) -> None:
+        await self._post(f"/api/v1/progress-notes/{note_id}/addenda", data)

@@ -7,7 +7,6 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -104,16 +103,22 @@ async def create(
         author_id=principal.user_id,
         last_editor_id=principal.user_id,
     )
-    session.add(note)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError:
+    existing = (
+        await session.exec(
+            select(ProgressNote.id).where(
+                ProgressNote.session_id == data.session_id, ProgressNote.patient_id == patient_id
+            )
+        )
+    ).first()
+    if data.session_id is not None and existing is not None:
         raise Problem(
             409,
             "This session already has a progress note for this client.",
             slug="progress-note-exists",
-        ) from None
+            existing_id=str(existing),
+        )
+    session.add(note)
+    await session.flush()
     await record(
         session, actor, "create", "progress_note", entity_id=note.id, patient_id=patient_id
     )

@@ -158,7 +158,7 @@ class RosterController(Controller):
             )
             for p in await enrollment.expected(db_session, row)
         ]
-        return SignInSheet(session=session_read(row, group.name), rows=rows)
+        return SignInSheet(session=session_read(row, group.name), group_kind=group.kind, rows=rows)
 
     @put(
         "/sessions/{session_id:uuid}/attendance/{patient_id:uuid}",

@@ -5,6 +5,7 @@ import reflex as rx
 
 from frontend.components.fields import choice
 from frontend.components.layout import shell
+from frontend.pages.chart_notes import notes
 from frontend.state.chart import ChartState
 from shared.enums import AllergySeverity, CareTeamRole
 
@@ -271,6 +272,7 @@ def chart() -> rx.Component:
                     spacing="4",
                     width="100%",
                 ),
+                notes(),
                 width="100%",
                 spacing="4",
             ),

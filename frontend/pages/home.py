@@ -28,7 +28,7 @@ def _session(row: rx.Var) -> rx.Component:
 
 
 def _note_link(row: rx.Var) -> rx.Component:
-    return rx.link(row["label"], href="/document/" + row["session_id"])
+    return rx.link(row["label"], href=row["href"])
 
 
 def today() -> rx.Component:

@@ -143,6 +143,9 @@ def document_session() -> rx.Component:
             rx.card(
                 rx.vstack(
                     rx.text("Signed. SHA-256 ", rx.code(NoteState.content_hash), size="2"),
+                    rx.foreach(
+                        NoteState.addenda, lambda a: rx.text(a, size="2", class_name="addendum")
+                    ),
                     rx.cond(
                         NoteState.awaiting_cosign,
                         rx.hstack(

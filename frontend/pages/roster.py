@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from frontend.components.fields import choice
 from frontend.components.layout import shell
 from frontend.state.auth import AuthState
 from frontend.state.roster import CheckInState, RosterState
@@ -151,9 +152,19 @@ def check_in() -> rx.Component:
         rx.hstack(
             rx.heading(CheckInState.title, size="5", id="check-in-title"),
             rx.spacer(),
-            rx.link(
-                rx.button("Document this session", size="3", id="document-session"),
-                href="/document/" + CheckInState.session_id,
+            rx.cond(
+                CheckInState.individual,
+                rx.form(
+                    rx.hstack(
+                        choice("format", ["soap", "dap", "birp"]),
+                        rx.button("Write progress note", size="3", id="write-progress-note"),
+                    ),
+                    on_submit=CheckInState.progress_note,
+                ),
+                rx.link(
+                    rx.button("Document this session", size="3", id="document-session"),
+                    href="/document/" + CheckInState.session_id,
+                ),
             ),
             width="100%",
             align="center",

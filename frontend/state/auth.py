@@ -46,6 +46,14 @@ class AuthState(rx.State):
         return bool({"coordinator", "admin"} & set(self.roles))
 
     @rx.var
+    def can_write_notes(self) -> bool:
+        return bool({"facilitator", "clinician", "supervisor"} & set(self.roles))
+
+    @rx.var
+    def is_supervisor(self) -> bool:
+        return "supervisor" in self.roles
+
+    @rx.var
     def is_auditor(self) -> bool:
         return "auditor" in self.roles
 

@@ -43,6 +43,7 @@ class NoteState(rx.State):
     error: str = ""
     content_hash: str = ""
     awaiting_cosign: bool = False
+    addenda: list[str] = []
 
     def _apply(self, note: NoteRead) -> None:
         self.note_id, self.status, self.version = str(note.id), note.status, note.version
@@ -54,6 +55,7 @@ class NoteState(rx.State):
         self.title = f"{note.group_name} · {note.starts_at:%a %d %b %H:%M}"
         self.entries = [_entry(e) for e in note.entries]
         self.content_hash = note.content_hash or ""
+        self.addenda = [f"{a.created_at:%d %b %H:%M} · {a.reason}: {a.text}" for a in note.addenda]
         self.awaiting_cosign = note.cosign_required and note.cosigned_by is None
 
     @rx.event
@@ -124,6 +126,7 @@ class NoteState(rx.State):
         data = AddendumCreate(reason=str(form.get("reason", "")), text=str(form.get("text", "")))
         try:
             await auth.call(lambda c: c.add_addendum(self.note_id, data))
+            self._apply(await auth.call(lambda c: c.open_note(self.session_id)))
         except ApiError as error:
             self.error = error.detail
             return

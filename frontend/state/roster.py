@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
@@ -9,6 +10,7 @@ import reflex as rx
 
 from frontend.state.auth import AuthState, clear_on_sign_out
 from shared.client import ApiError
+from shared.schemas.progress_notes import NoteFormat, ProgressNoteCreate
 from shared.schemas.scheduling import (
     AttendanceStatus,
     AttendanceWrite,
@@ -123,6 +125,7 @@ class CheckInState(rx.State):
     message: str = ""
     rows: list[dict[str, str]] = []
     error: str = ""
+    individual: bool = False
 
     @rx.event
     async def load(self) -> None:
@@ -139,6 +142,7 @@ class CheckInState(rx.State):
         s = sheet.session
         self.title = f"{s.group_name} · {s.starts_at:%a %d %b %H:%M}–{s.ends_at:%H:%M}"
         self.status, self.version = s.status, s.version
+        self.individual = sheet.group_kind == "individual"
         self.start_local = f"{s.starts_at:%Y-%m-%dT%H:%M}"
         self.rows = [
             {
@@ -203,3 +207,28 @@ class CheckInState(rx.State):
             return
         self.message = done
         await self._sheet()
+
+    @rx.event
+    async def progress_note(self, form: dict[str, Any]) -> Any:
+        """Individual sessions are documented with a progress note for their one client."""
+        if not self.rows:
+            self.error = "Nobody is booked into this session."
+            return None
+        patient_id = self.rows[0]["id"]
+        try:
+            data = ProgressNoteCreate(
+                format=NoteFormat(str(form.get("format") or "soap")),
+                session_id=uuid.UUID(self.session_id),
+            )
+        except ValueError:
+            self.error = "Choose a template."
+            return None
+        auth = await self.get_state(AuthState)
+        try:
+            note = await auth.call(lambda c: c.create_progress_note(patient_id, data))
+        except ApiError as error:
+            if error.status == 409 and error.problem.get("existing_id"):
+                return rx.redirect(f"/progress/{error.problem['existing_id']}")
+            self.error = error.detail
+            return None
+        return rx.redirect(f"/progress/{note.id}")

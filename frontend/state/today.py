@@ -66,7 +66,12 @@ WRITERS = {"facilitator", "clinician", "supervisor"}
 
 
 def _note(n: NoteSummary) -> dict[str, str]:
+    zone = ZoneInfo(get_settings().timezone)
+    if n.kind == "individual":
+        href, who = f"/progress/{n.id}", f" · {n.patient_name}"
+    else:
+        href, who = f"/document/{n.session_id}", ""
     return {
-        "session_id": str(n.session_id),
-        "label": f"{n.group_name} · {n.starts_at:%a %d %b %H:%M}",
+        "href": href,
+        "label": f"{n.group_name}{who} · {n.starts_at.astimezone(zone):%a %d %b %H:%M}",
     }

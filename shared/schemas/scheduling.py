@@ -183,6 +183,7 @@ class SignInRow(BaseModel):
 
 class SignInSheet(BaseModel):
     session: SessionRead
+    group_kind: str = Field(default="group", description="group | individual")
     rows: list[SignInRow]
 
 
