@@ -3,8 +3,19 @@
 from backend.accounts import models as accounts
 from backend.audit import models as audit
 from backend.db.base import metadata
+from backend.measures import models as measures
 from backend.notes import models as notes
 from backend.patients import models as patients
+from backend.plans import models as plans
 from backend.scheduling import models as scheduling
 
-__all__ = ["accounts", "audit", "metadata", "notes", "patients", "scheduling"]
+__all__ = [
+    "accounts",
+    "audit",
+    "measures",
+    "metadata",
+    "notes",
+    "patients",
+    "plans",
+    "scheduling",
+]

@@ -81,6 +81,8 @@ class Program(SQLModel, table=True):
     level_of_care: str = Field(max_length=20)
     part2: bool = False
     active: bool = True
+    plan_review_days: int = Field(default=90, description="Treatment-plan review interval")
+    plan_approval_required: bool = False  # plans need a supervisor's approval to activate
 
 
 class Episode(SQLModel, table=True):
