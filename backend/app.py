@@ -28,6 +28,7 @@ from backend.lib.text_guard import refuse_nul_characters
 from backend.notes.progress_routes import ProgressNoteController
 from backend.notes.routes import NoteController
 from backend.patients.routes import EpisodeController, PatientController, ProgramController
+from backend.plans.routes import PlanController
 from backend.scheduling.enrollment_routes import RosterController
 from backend.scheduling.feeds import CalendarController
 from backend.scheduling.routes import SchedulingController
@@ -49,6 +50,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     CalendarController,
     NoteController,
     ProgressNoteController,
+    PlanController,
 ]
 
 

@@ -23,6 +23,7 @@ from backend.notes.models import Addendum, GroupNote, MemberEntry, ProgressNote
 from backend.patients.models import Patient
 from backend.patients.service import get as get_patient
 from backend.patients.service import mrn, require_chart_access
+from backend.plans import points
 from backend.scheduling import edits
 from backend.scheduling.models import Group, Session
 from shared.enums import CLINICAL_ROLES, Role
@@ -38,6 +39,7 @@ from shared.schemas.notes import (
     NoteSummary,
     SharedUpdate,
 )
+from shared.schemas.plans import Objective
 
 AnyRequest = Request[Principal, Any, State]
 WRITERS = (Role.FACILITATOR, Role.CLINICIAN, Role.SUPERVISOR)
@@ -50,9 +52,15 @@ def _require_session_staff(principal: Principal, row: Session) -> None:
     raise Problem(403, "You do not facilitate this session.")
 
 
-def entry_read(entry: MemberEntry, patient: Patient) -> EntryRead:
+def entry_read(
+    entry: MemberEntry, patient: Patient, objectives: list[Objective] | None = None
+) -> EntryRead:
     return EntryRead.model_validate(
-        entry.model_dump() | {"patient_name": f"{patient.given_name} {patient.family_name}"}
+        entry.model_dump()
+        | {
+            "patient_name": f"{patient.given_name} {patient.family_name}",
+            "objectives": [{"id": o.id, "text": o.text} for o in objectives or []],
+        }
     )
 
 
@@ -65,11 +73,13 @@ async def _note_read(db_session: AsyncSession, note: GroupNote) -> Response[Note
     assert row is not None
     group = await db_session.get(Group, row.group_id)
     assert group is not None
+    rows = await service.entries(db_session, note.id)
+    rated = await points.rated_objectives(db_session, [p.id for _, p in rows])
     body = NoteRead(
         **note.model_dump(exclude={"last_editor_id", "created_at"}),
         group_name=group.name,
         starts_at=row.starts_at.astimezone(ZoneInfo(row.timezone)),
-        entries=[entry_read(e, p) for e, p in await service.entries(db_session, note.id)],
+        entries=[entry_read(e, p, rated[p.id]) for e, p in rows],
         addenda=[addendum_read(a) for a in await service.addenda(db_session, note.id)],
     )
     return Response(body, headers={"ETag": etag(note.version)})

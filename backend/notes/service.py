@@ -21,9 +21,11 @@ from backend.notes import lifecycle, rules
 from backend.notes.models import Addendum, GroupNote, MemberEntry
 from backend.patients.models import Patient
 from backend.patients.service import mrn
+from backend.plans import points
 from backend.scheduling import enrollment
 from backend.scheduling.models import Group, Session
 from shared.schemas.notes import EntryUpdate, NoteSave, SharedUpdate
+from shared.schemas.plans import Objective
 
 CLINICAL_FIELDS = ("participation", "affect", "behaviour", "narrative", "risk", "objective_ratings")
 ABSENT = ("absent", "excused")
@@ -116,6 +118,9 @@ async def update_entry(
             "This member was absent: the note keeps their attendance only.",
             errors=[{"field": "attendance", "message": entry.attendance or ""}],
         )
+    if "objective_ratings" in changes:
+        allowed = await points.rated_objectives(session, [entry.patient_id])
+        _check_ratings(allowed, entry.patient_id, changes["objective_ratings"])
     for field, value in changes.items():
         setattr(entry, field, value)
     _credit(entry, principal)
@@ -124,6 +129,25 @@ async def update_entry(
         session, actor, "update", "member_entry", entity_id=entry.id, patient_id=entry.patient_id
     )
     return entry
+
+
+def _check_ratings(
+    allowed: dict[uuid.UUID, list[Objective]],
+    patient_id: uuid.UUID,
+    ratings: list[dict[str, Any]],
+) -> None:
+    """Ratings only for this member's active 0–10 objectives: they become progress points."""
+    known = {str(o.id) for o in allowed.get(patient_id, [])}
+    unknown = [str(r["objective_id"]) for r in ratings if str(r["objective_id"]) not in known]
+    if unknown:
+        raise Problem(
+            422,
+            "objective_ratings: not a rating objective of this member's active plan.",
+            errors=[
+                {"field": f"entries.{patient_id}.objective_ratings", "message": f"unknown {u}"}
+                for u in unknown
+            ],
+        )
 
 
 def _member(patient: Patient) -> rules.Member:
@@ -215,6 +239,17 @@ async def sign(
         document=lambda: document(note, rows),
     )
     session.add(note)
+    ratings = [
+        (
+            entry.patient_id,
+            points.Point(
+                uuid.UUID(str(r["objective_id"])), r["rating"], row.starts_at, "group_note", note.id
+            ),
+        )
+        for entry, _ in rows
+        for r in entry.objective_ratings
+    ]
+    await points.record_many(session, ratings, principal.user_id)
     await record(
         session,
         actor,
@@ -303,6 +338,11 @@ async def save(
         raise Problem(
             412, "Parts of this note changed since you read them: reload them.", stale=stale
         )
+    rated = [e for e in data.entries if e.objective_ratings]
+    allowed = await points.rated_objectives(session, [e.patient_id for e in rated]) if rated else {}
+    for change in rated:
+        ratings = [r.model_dump(mode="json") for r in change.objective_ratings or []]
+        _check_ratings(allowed, change.patient_id, ratings)
     rows, events = [], []
     for change in data.entries:
         entry = current[change.patient_id]

@@ -22,6 +22,15 @@ from shared.schemas.patients import (
     TransitionCreate,
 )
 
+# Treatment-plan review intervals by level of care, unless the program sets its own.
+REVIEW_DAYS = {
+    LevelOfCare.DETOX: 7,
+    LevelOfCare.RESIDENTIAL: 14,
+    LevelOfCare.PHP: 14,
+    LevelOfCare.IOP: 30,
+    LevelOfCare.OUTPATIENT: 90,
+}
+
 
 def _unknown_program(field: str, program_id: uuid.UUID) -> Problem:
     return Problem(
@@ -39,7 +48,13 @@ async def create_program(session: AsyncSession, actor: Actor, data: ProgramCreat
             f"A program named {data.name!r} exists.",
             errors=[{"field": "name", "message": "taken"}],
         )
-    program = Program(name=data.name, level_of_care=data.level_of_care.value, part2=data.part2)
+    program = Program(
+        name=data.name,
+        level_of_care=data.level_of_care.value,
+        part2=data.part2,
+        plan_review_days=data.plan_review_days or REVIEW_DAYS[data.level_of_care],
+        plan_approval_required=data.plan_approval_required,
+    )
     session.add(program)
     await session.flush()
     await record(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.plans.models import ProgressPoint, TreatmentPlan
@@ -72,6 +72,15 @@ async def record(
 ) -> None:
     """Insert points in one statement; a point already recorded from the same source for
     the same objective is kept as it was."""
+    await record_many(session, [(patient_id, p) for p in points], recorded_by)
+
+
+async def record_many(
+    session: AsyncSession,
+    points: Iterable[tuple[uuid.UUID, Point]],
+    recorded_by: uuid.UUID | None,
+) -> None:
+    """Points of several clients (patient id, point) in one statement."""
     rows = [
         {
             "id": uuid.uuid4(),
@@ -84,8 +93,29 @@ async def record(
             "note": p.note,
             "recorded_by": recorded_by,
         }
-        for p in points
+        for patient_id, p in points
     ]
     if rows:
         statement = insert(ProgressPoint).values(rows).on_conflict_do_nothing()
         await session.execute(statement)
+
+
+async def rated_objectives(
+    session: AsyncSession, patient_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[Objective]]:
+    """For each client, the active objectives a group note can rate (0–10 rating
+    objectives), in one query."""
+    found: dict[uuid.UUID, list[Objective]] = {p: [] for p in patient_ids}
+    rows = await session.exec(
+        select(TreatmentPlan).where(
+            col(TreatmentPlan.patient_id).in_(list(found)), TreatmentPlan.status == "active"
+        )
+    )
+    for plan in rows.all():
+        content = PlanContent.model_validate(plan.content)
+        found[plan.patient_id] = [
+            o
+            for o, _, _ in objectives(content)
+            if o.status == "active" and o.kind == ObjectiveKind.RATING
+        ]
+    return found

@@ -31,6 +31,11 @@ class ObjectiveRating(BaseModel):
     rating: int = Field(ge=0, le=10)
 
 
+class RatedObjective(BaseModel):
+    id: uuid.UUID
+    text: str
+
+
 class SharedUpdate(BaseModel):
     topic: str | None = Field(default=None, max_length=300)
     interventions: str | None = Field(default=None, max_length=4000)
@@ -59,6 +64,9 @@ class EntryRead(BaseModel):
     objective_ratings: list[ObjectiveRating]
     author_ids: list[uuid.UUID]
     version: int
+    objectives: list[RatedObjective] = Field(
+        default_factory=list, description="This member's active 0–10 objectives to rate"
+    )
 
 
 class AddendumCreate(BaseModel):

@@ -153,11 +153,22 @@ class ProgramCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     level_of_care: LevelOfCare
     part2: bool = False
+    plan_review_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=365,
+        description="Treatment-plan review interval; by default 7 detox, 14 residential "
+        "and PHP, 30 IOP, 90 outpatient",
+    )
+    plan_approval_required: bool = Field(
+        default=False, description="Plans need a supervisor's approval to become active"
+    )
 
 
 class ProgramRead(ProgramCreate):
     id: uuid.UUID
     active: bool
+    plan_review_days: int
 
 
 class EpisodeCreate(BaseModel):

@@ -1,5 +1,5 @@
-"""A signed-in group of three members with distinctive names, one session yesterday,
-attendance marked (present, late, absent)."""
+"""Shared integration fixtures. ``documented_group``: a group of three members with
+distinctive names, one session yesterday, attendance marked (present, late, absent)."""
 
 from datetime import date, timedelta
 from typing import Any
