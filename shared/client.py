@@ -24,6 +24,15 @@ from shared.schemas.accounts import (
     UserUpdate,
 )
 from shared.schemas.audit import AuditPage
+from shared.schemas.measures import (
+    AlertRead,
+    AssessmentCreate,
+    AssessmentDue,
+    AssessmentRead,
+    InstrumentRead,
+    ScheduleCreate,
+    ScheduleRead,
+)
 from shared.schemas.notes import (
     AddendumCreate,
     EntryRead,
@@ -47,6 +56,16 @@ from shared.schemas.patients import (
     PatientUpdate,
     ProgramRead,
     TransitionCreate,
+)
+from shared.schemas.plans import (
+    ClientSignature,
+    ObjectiveProgress,
+    PlanChange,
+    PlanContent,
+    PlanCreate,
+    PlanDue,
+    PlanRead,
+    ProgressPointCreate,
 )
 from shared.schemas.progress_notes import ProgressNoteCreate, ProgressNoteRead
 from shared.schemas.scheduling import (
@@ -392,3 +411,84 @@ class EmrClient:
 
     async def add_progress_addendum(self, note_id: str, data: AddendumCreate) -> None:
         await self._post(f"/api/v1/progress-notes/{note_id}/addenda", data)
+
+    async def plans(self, patient_id: str) -> list[PlanRead]:
+        rows = await self._get(f"/api/v1/patients/{patient_id}/plans")
+        return [PlanRead.model_validate(p) for p in rows]
+
+    async def start_plan(self, patient_id: str, data: PlanCreate) -> PlanRead:
+        return PlanRead.model_validate(
+            await self._post(f"/api/v1/patients/{patient_id}/plans", data)
+        )
+
+    async def save_plan(self, plan_id: str, content: PlanContent, version: int) -> PlanRead:
+        response = await self._request(
+            "PUT",
+            f"/api/v1/plans/{plan_id}",
+            json=content.model_dump(mode="json"),
+            headers={"If-Match": f'"{version}"'},
+        )
+        return PlanRead.model_validate(response.json())
+
+    async def plan_action(self, plan_id: str, action: str) -> PlanRead:
+        """``action`` is "sign" (clinician) or "approve" (supervisor)."""
+        return PlanRead.model_validate(
+            (await self._request("POST", f"/api/v1/plans/{plan_id}/{action}")).json()
+        )
+
+    async def client_sign_plan(self, plan_id: str, data: ClientSignature) -> PlanRead:
+        return PlanRead.model_validate(
+            await self._post(f"/api/v1/plans/{plan_id}/client-signature", data)
+        )
+
+    async def plan_diff(self, plan_id: str) -> list[PlanChange]:
+        rows = await self._get(f"/api/v1/plans/{plan_id}/diff")
+        return [PlanChange.model_validate(c) for c in rows]
+
+    async def plans_due(self) -> list[PlanDue]:
+        return [PlanDue.model_validate(d) for d in await self._get("/api/v1/plans/due")]
+
+    async def objectives(self, patient_id: str) -> list[ObjectiveProgress]:
+        rows = await self._get(f"/api/v1/patients/{patient_id}/objectives")
+        return [ObjectiveProgress.model_validate(o) for o in rows]
+
+    async def add_progress_point(
+        self, patient_id: str, objective_id: str, data: ProgressPointCreate
+    ) -> None:
+        await self._post(f"/api/v1/patients/{patient_id}/objectives/{objective_id}/progress", data)
+
+    async def instruments(self) -> list[InstrumentRead]:
+        return [InstrumentRead.model_validate(i) for i in await self._get("/api/v1/instruments")]
+
+    async def administer(self, patient_id: str, data: AssessmentCreate) -> AssessmentRead:
+        return AssessmentRead.model_validate(
+            await self._post(f"/api/v1/patients/{patient_id}/assessments", data)
+        )
+
+    async def assessments(
+        self, patient_id: str, instrument: str | None = None
+    ) -> list[AssessmentRead]:
+        rows = await self._get(f"/api/v1/patients/{patient_id}/assessments", instrument=instrument)
+        return [AssessmentRead.model_validate(a) for a in rows]
+
+    async def alerts(self) -> list[AlertRead]:
+        return [AlertRead.model_validate(a) for a in await self._get("/api/v1/alerts")]
+
+    async def acknowledge_alert(self, alert_id: str) -> AlertRead:
+        response = await self._request("POST", f"/api/v1/alerts/{alert_id}/acknowledge")
+        return AlertRead.model_validate(response.json())
+
+    async def schedule_assessment(self, patient_id: str, data: ScheduleCreate) -> ScheduleRead:
+        return ScheduleRead.model_validate(
+            await self._post(f"/api/v1/patients/{patient_id}/assessment-schedules", data)
+        )
+
+    async def assessment_schedules(self, patient_id: str) -> list[ScheduleRead]:
+        rows = await self._get(f"/api/v1/patients/{patient_id}/assessment-schedules")
+        return [ScheduleRead.model_validate(s) for s in rows]
+
+    async def end_assessment_schedule(self, schedule_id: str) -> None:
+        await self._request("DELETE", f"/api/v1/assessment-schedules/{schedule_id}")
+
+    async def assessments_due(self) -> list[AssessmentDue]:
+        return [AssessmentDue.model_validate(d) for d in await self._get("/api/v1/assessments/due")]
