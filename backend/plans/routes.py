@@ -28,6 +28,7 @@ from shared.schemas.plans import (
     PlanCreate,
     PlanDue,
     PlanRead,
+    PlanReview,
     ProgressPointCreate,
 )
 
@@ -167,6 +168,26 @@ class PlanController(Controller):
     ) -> list[PlanChange]:
         plan = await _plan(request, db_session, plan_id)
         return await service.changes(db_session, plan)
+
+    @get(
+        "/plans/{plan_id:uuid}/review",
+        opt=allow(*PLANNERS),
+        summary="A review of the active plan, pre-filled with progress since it became active",
+    )
+    async def review(
+        self, request: AnyRequest, plan_id: uuid.UUID, db_session: AsyncSession
+    ) -> PlanReview:
+        plan = await _plan(request, db_session, plan_id)
+        result = await service.review(db_session, plan, date.today())
+        await record(
+            db_session,
+            request_actor(request),
+            "read",
+            "plan_review",
+            entity_id=plan.id,
+            patient_id=plan.patient_id,
+        )
+        return result
 
     @get("/plans/due", opt=allow(*PLANNERS), summary="Plan reviews due within a week, or overdue")
     async def due(self, request: AnyRequest, db_session: AsyncSession) -> list[PlanDue]:

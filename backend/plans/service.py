@@ -22,10 +22,12 @@ from shared.enums import Role
 from shared.schemas.plans import (
     ClientSignature,
     ObjectiveProgress,
+    ObjectiveReview,
     PlanChange,
     PlanContent,
     PlanCreate,
     PlanDue,
+    PlanReview,
     ProgressPointRead,
 )
 
@@ -349,4 +351,46 @@ async def add_point(
     await points.record(session, patient_id, [point], principal.user_id)
     await record(
         session, actor, "create", "progress_point", entity_id=objective_id, patient_id=patient_id
+    )
+
+
+def _summary(item: ObjectiveProgress) -> str:
+    o = item.objective
+    unit = f" {o.unit}" if o.unit else ""
+    if not item.points:
+        return f"No measurements yet (baseline {o.baseline:g}{unit}, target {o.target:g}{unit})."
+    first, latest = item.points[0].value, item.points[-1].value
+    return (
+        f"{len(item.points)} measurement(s): from {first:g} to {latest:g}{unit} "
+        f"(baseline {o.baseline:g}, target {o.target:g} by {o.target_date:%d %b %Y}): "
+        f"{item.status.value}."
+    )
+
+
+async def review(session: AsyncSession, plan: TreatmentPlan, today: date) -> PlanReview:
+    """The review of an active plan, pre-filled with each objective's progress since the
+    plan became active."""
+    if plan.status != "active":
+        raise Problem(409, "Only the active plan is reviewed.")
+    since = (plan.activated_at or plan.created_at).date()
+    items = await progress(session, plan.patient_id, today, since=since)
+    return PlanReview(
+        plan_id=plan.id,
+        number=plan.number,
+        since=since,
+        review_due=plan.review_due,
+        objectives=[
+            ObjectiveReview(
+                objective_id=item.objective.id,
+                text=item.objective.text,
+                status=item.status,
+                baseline=item.objective.baseline,
+                target=item.objective.target,
+                first=item.points[0].value if item.points else None,
+                latest=item.points[-1].value if item.points else None,
+                points=len(item.points),
+                summary=_summary(item),
+            )
+            for item in items
+        ],
     )

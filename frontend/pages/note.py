@@ -1,5 +1,7 @@
 """Document this session: shared narrative first, then a card per member (tablet-first)."""
 
+from typing import Any
+
 import reflex as rx
 
 from frontend.components.layout import shell
@@ -47,6 +49,31 @@ def _shared() -> rx.Component:
     )
 
 
+def _objective(pid: rx.Var, objective: rx.Var, locked: Any) -> rx.Component:
+    """A 0–10 slider for one of the member's plan objectives: it becomes a progress point
+    on that objective when the note is signed."""
+    oid = objective["id"].to(str)
+    return rx.vstack(
+        rx.hstack(
+            rx.text(objective["text"], size="2"),
+            rx.badge(objective["label"], class_name="rating-value"),
+            align="center",
+        ),
+        rx.slider(
+            default_value=[objective["position"].to(int)],
+            min=0,
+            max=10,
+            step=1,
+            size="3",
+            disabled=locked,
+            on_value_commit=lambda v: NoteState.save_rating(pid, oid, v),
+            class_name="objective-slider",
+        ),
+        width="100%",
+        spacing="1",
+    )
+
+
 def _member(entry: rx.Var) -> rx.Component:
     pid = entry["patient_id"].to(str)
     locked = NoteState.status != "draft"
@@ -89,6 +116,10 @@ def _member(entry: rx.Var) -> rx.Component:
                         ),
                         gap="2",
                         wrap="wrap",
+                    ),
+                    rx.foreach(
+                        entry["objectives"].to(list[dict[str, Any]]),
+                        lambda objective: _objective(pid, objective, locked),
                     ),
                     rx.text_area(
                         default_value=entry["narrative"].to(str),

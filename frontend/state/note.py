@@ -10,11 +10,29 @@ import reflex as rx
 
 from frontend.state.auth import AuthState, clear_on_sign_out
 from shared.client import ApiError
-from shared.schemas.notes import AddendumCreate, EntryRead, EntryUpdate, NoteRead, SharedUpdate
+from shared.schemas.notes import (
+    AddendumCreate,
+    EntryRead,
+    EntryUpdate,
+    NoteRead,
+    ObjectiveRating,
+    SharedUpdate,
+)
 
 
 def _entry(e: EntryRead) -> dict[str, Any]:
+    ratings = {r.objective_id: r.rating for r in e.objective_ratings}
     return {
+        "objectives": [
+            {
+                "id": str(o.id),
+                "text": o.text,
+                "rating": ratings.get(o.id, -1),
+                "position": ratings.get(o.id, 0),
+                "label": str(ratings[o.id]) if o.id in ratings else "not rated",
+            }
+            for o in e.objectives
+        ],
         "patient_id": str(e.patient_id),
         "name": e.patient_name,
         "attendance": e.attendance or "",
@@ -88,6 +106,33 @@ class NoteState(rx.State):
             return
         auth = await self.get_state(AuthState)
         data = EntryUpdate(**{field: value or None})
+        try:
+            saved = await auth.call(
+                lambda c: c.save_entry(self.note_id, patient_id, data, entry["version"])
+            )
+        except ApiError as error:
+            await self._conflict(error)
+            return
+        self.entries = [_entry(saved) if e["patient_id"] == patient_id else e for e in self.entries]
+        self.saved = "Saved"
+
+    @rx.event
+    async def save_rating(self, patient_id: str, objective_id: str, value: list[float]) -> None:
+        """One slider per objective: the member's ratings are saved together, with the
+        entry's version."""
+        entry = next((e for e in self.entries if e["patient_id"] == patient_id), None)
+        if entry is None or not value:
+            return
+        ratings = [
+            ObjectiveRating(
+                objective_id=o["id"],
+                rating=int(value[0]) if o["id"] == objective_id else o["rating"],
+            )
+            for o in entry["objectives"]
+            if o["id"] == objective_id or o["rating"] >= 0
+        ]
+        auth = await self.get_state(AuthState)
+        data = EntryUpdate(objective_ratings=ratings)
         try:
             saved = await auth.call(
                 lambda c: c.save_entry(self.note_id, patient_id, data, entry["version"])

@@ -165,3 +165,25 @@ class ObjectiveProgress(BaseModel):
     problem: str
     status: ObjectiveStatus
     points: list[ProgressPointRead]
+
+
+class ObjectiveReview(BaseModel):
+    objective_id: uuid.UUID
+    text: str
+    status: ObjectiveStatus
+    baseline: float
+    target: float
+    first: float | None
+    latest: float | None
+    points: int
+    summary: str
+
+
+class PlanReview(BaseModel):
+    """A plan review pre-filled with the progress since the plan became active."""
+
+    plan_id: uuid.UUID
+    number: int
+    since: date
+    review_due: date | None
+    objectives: list[ObjectiveReview]

@@ -203,3 +203,8 @@ async def test_manual_points_give_a_status(client: AsyncTestClient, chart) -> No
     assert (await client.post(point, headers=chart["cleo"], json={"value": 7})).status_code == 201
     shown = (await client.get(progress, headers=chart["cleo"])).json()[0]
     assert shown["status"] == "met" and [p["value"] for p in shown["points"]] == [7]
+    review = await client.get(f"/api/v1/plans/{draft['id']}/review", headers=chart["cleo"])
+    assert review.status_code == 200, review.text
+    (item,) = review.json()["objectives"]
+    assert (item["first"], item["latest"], item["points"], item["status"]) == (7, 7, 1, "met")
+    assert "from 7 to 7" in item["summary"] and "met" in item["summary"]
