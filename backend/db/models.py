@@ -3,7 +3,9 @@
 from backend.accounts import models as accounts
 from backend.audit import models as audit
 from backend.db.base import metadata
+from backend.labs import models as labs
 from backend.measures import models as measures
+from backend.medications import models as medications
 from backend.notes import models as notes
 from backend.patients import models as patients
 from backend.plans import models as plans
@@ -12,7 +14,9 @@ from backend.scheduling import models as scheduling
 __all__ = [
     "accounts",
     "audit",
+    "labs",
     "measures",
+    "medications",
     "metadata",
     "notes",
     "patients",
