@@ -25,6 +25,7 @@ from backend.lib.policy import PUBLIC, authorize
 from backend.lib.problems import EXCEPTION_HANDLERS
 from backend.lib.request_id import request_id_middleware
 from backend.lib.text_guard import refuse_nul_characters
+from backend.medications.routes import MedicationController
 from backend.notes.progress_routes import ProgressNoteController
 from backend.notes.routes import NoteController
 from backend.patients.routes import EpisodeController, PatientController, ProgramController
@@ -51,6 +52,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     NoteController,
     ProgressNoteController,
     PlanController,
+    MedicationController,
 ]
 
 
