@@ -2,6 +2,7 @@
 
 from backend.accounts import models as accounts
 from backend.audit import models as audit
+from backend.billing import models as billing
 from backend.db.base import metadata
 from backend.labs import models as labs
 from backend.measures import models as measures
@@ -14,6 +15,7 @@ from backend.scheduling import models as scheduling
 __all__ = [
     "accounts",
     "audit",
+    "billing",
     "labs",
     "measures",
     "medications",

@@ -83,6 +83,7 @@ class Program(SQLModel, table=True):
     active: bool = True
     plan_review_days: int = Field(default=90, description="Treatment-plan review interval")
     plan_approval_required: bool = False  # plans need a supervisor's approval to activate
+    per_diem_code: str = Field(default="", max_length=10)  # e.g. H0015 for an IOP day
 
 
 class Episode(SQLModel, table=True):
