@@ -16,6 +16,7 @@ from backend.accounts.routes import (
     StaffController,
     UserController,
 )
+from backend.billing.routes import BillingController
 from backend.audit.routes import AuditController
 from backend.config import Settings, get_settings
 from backend.db.session import database_lifespan, provide_db_session
@@ -53,6 +54,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     ProgressNoteController,
     PlanController,
     MedicationController,
+    BillingController,
 ]
 
 

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.accounts.models import User
 from backend.audit.service import Actor, record
+from backend.billing import capture
 from backend.lib.auth import Principal
 from backend.lib.problems import Problem
 from backend.notes import lifecycle, rules
@@ -170,6 +171,7 @@ async def sign(
     principal: Principal,
     note: ProgressNote,
     late_after: timedelta,
+    timezone: str,
 ) -> ProgressNote:
     lifecycle.refuse_if_signed(note)
     require_writer(principal, note)
@@ -185,6 +187,16 @@ async def sign(
         document=lambda: document(note),
     )
     session.add(note)
+    await capture.progress_note_signed(
+        session,
+        note.id,
+        note.patient_id,
+        note.service_start,
+        note.service_end,
+        note.session_id,
+        principal.user_id,
+        timezone,
+    )
     await record(
         session,
         actor,

@@ -128,7 +128,9 @@ class ProgressNoteController(Controller):
     ) -> Response[ProgressNoteRead]:
         note = await _note(request, db_session, note_id, lock=True)
         late_after = timedelta(hours=settings.late_entry_hours)
-        await progress.sign(db_session, request_actor(request), request.user, note, late_after)
+        await progress.sign(
+            db_session, request_actor(request), request.user, note, late_after, settings.timezone
+        )
         return await _answer(db_session, note)
 
     @post(

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.audit.service import Actor, Event, record, record_many
+from backend.billing import capture
 from backend.lib.auth import Principal
 from backend.lib.problems import Problem
 from backend.notes import lifecycle, rules
@@ -250,6 +251,7 @@ async def sign(
         for r in entry.objective_ratings
     ]
     await points.record_many(session, ratings, principal.user_id)
+    await capture.group_note_signed(session, note.id, row, group, principal.user_id)
     await record(
         session,
         actor,

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.audit.service import Actor, record
+from backend.billing.models import ServiceCode
 from backend.lib.auth import Principal
 from backend.lib.problems import Problem
 from backend.patients.models import Episode, Patient, Program, Transition
@@ -48,12 +49,27 @@ async def create_program(session: AsyncSession, actor: Actor, data: ProgramCreat
             f"A program named {data.name!r} exists.",
             errors=[{"field": "name", "message": "taken"}],
         )
+    if data.per_diem_code:
+        code = (
+            await session.exec(
+                select(ServiceCode).where(
+                    ServiceCode.code == data.per_diem_code, ServiceCode.rule == "per_diem"
+                )
+            )
+        ).first()
+        if code is None:
+            raise Problem(
+                422,
+                f"per_diem_code: {data.per_diem_code!r} is not a per-diem code of the catalogue.",
+                errors=[{"field": "per_diem_code", "message": "not a per-diem code"}],
+            )
     program = Program(
         name=data.name,
         level_of_care=data.level_of_care.value,
         part2=data.part2,
         plan_review_days=data.plan_review_days or REVIEW_DAYS[data.level_of_care],
         plan_approval_required=data.plan_approval_required,
+        per_diem_code=data.per_diem_code,
     )
     session.add(program)
     await session.flush()

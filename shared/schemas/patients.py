@@ -163,6 +163,9 @@ class ProgramCreate(BaseModel):
     plan_approval_required: bool = Field(
         default=False, description="Plans need a supervisor's approval to become active"
     )
+    per_diem_code: str = Field(
+        default="", max_length=10, description="Per-diem code billed per attended day (H0015…)"
+    )
 
 
 class ProgramRead(ProgramCreate):
