@@ -12,11 +12,11 @@ from typing import Any
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.datastructures import State
 from litestar.params import Parameter
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.audit.service import record
-from backend.billing import service
+from backend.billing import service, superbill
 from backend.billing.models import Coverage, Payer, ServiceCode
 from backend.lib.auth import Principal, request_actor
 from backend.lib.etag import etag, require_if_match
@@ -297,3 +297,48 @@ class BillingController(Controller):
         await get_patient(db_session, patient_id)
         await record(db_session, request_actor(request), "read", "balance", patient_id=patient_id)
         return await service.balance(db_session, patient_id)
+
+    @get(
+        "/patients/{patient_id:uuid}/superbill.pdf",
+        opt=allow(*ACCOUNTS),
+        summary="Superbill for a period",
+        media_type="application/pdf",
+    )
+    async def superbill(
+        self,
+        request: AnyRequest,
+        patient_id: uuid.UUID,
+        db_session: AsyncSession,
+        to: date,
+        from_: date = Parameter(query="from"),
+    ) -> Response[bytes]:
+        patient = await get_patient(db_session, patient_id)
+        found = [
+            c
+            for c in await service.charges(db_session, patient_id=patient_id, since=from_, until=to)
+            if c.status != "void"
+        ]
+        rows = await db_session.exec(
+            select(Coverage, Payer)
+            .join(Payer, col(Payer.id) == col(Coverage.payer_id))
+            .where(Coverage.patient_id == patient_id)
+            .order_by(col(Coverage.priority))
+        )
+        coverage = ", ".join(f"{p.name} #{c.member_id}" for c, p in rows.all())
+        document = superbill.render(
+            f"{patient.given_name} {patient.family_name}",
+            patient.birth_date,
+            coverage,
+            from_,
+            to,
+            found,
+            await service.balance(db_session, patient_id),
+        )
+        await record(
+            db_session, request_actor(request), "print", "superbill", patient_id=patient_id
+        )
+        return Response(
+            document,
+            media_type="application/pdf",
+            headers={"Content-Disposition": 'attachment; filename="superbill.pdf"'},
+        )

@@ -3,10 +3,12 @@ hours, refused below with the reason), group codes per attendee, psychotherapy c
 minutes, nothing for absent members or unsigned notes; the biller's queue."""
 
 from datetime import UTC, date, datetime, timedelta
+from io import BytesIO
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
+from pypdf import PdfReader
 
 from shared.enums import Role
 from tests.conftest import sign_in
@@ -225,3 +227,11 @@ async def test_biller_reviews_corrects_and_balances(client: AsyncTestClient, iop
     assert float(balance.json()["balance"]) == 25.0  # H0005 at 35.00, minus 10.00
     csv = await client.get("/api/v1/billing/charges.csv", headers=iop["bill"])
     assert "H0005" in csv.text and "Philomena Perdiem" in csv.text
+    printed = await client.get(
+        f"/api/v1/patients/{member['id']}/superbill.pdf",
+        headers=iop["bill"],
+        params={"from": DAY.isoformat(), "to": date.today().isoformat()},
+    )
+    assert printed.status_code == 200, printed.text
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(printed.content)).pages)
+    assert "Philomena Perdiem" in text and "H0005" in text and "balance 25.00" in text
