@@ -16,10 +16,11 @@ from backend.accounts.routes import (
     StaffController,
     UserController,
 )
-from backend.billing.routes import BillingController
 from backend.audit.routes import AuditController
+from backend.billing.routes import BillingController
 from backend.config import Settings, get_settings
 from backend.db.session import database_lifespan, provide_db_session
+from backend.labs.routes import LabController
 from backend.lib.auth import auth_middleware
 from backend.lib.logs import configure_logging
 from backend.lib.policy import PUBLIC, authorize
@@ -55,6 +56,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     PlanController,
     MedicationController,
     BillingController,
+    LabController,
 ]
 
 

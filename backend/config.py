@@ -28,6 +28,10 @@ class Settings:
     mfa_required_roles: frozenset[str]
     timezone: str
     late_entry_hours: int = 72
+    # The billing organisation, as claims name it ("name|NPI|tax id|street|city|ST|zip").
+    billing_provider: str = "Demo Behavioral Health|1234567893|123456789|1 Main St|Boston|MA|02110"
+    clearinghouse: str = "CLEARINGHOUSE|CLEARHOUSE01"  # receiver name|id
+    x12_production: bool = False
 
     @property
     def embedded(self) -> bool:
@@ -54,6 +58,12 @@ def get_settings() -> Settings:
         idle_timeout_minutes=_int("EMR_IDLE_TIMEOUT_MINUTES", 15),
         timezone=os.environ.get("EMR_TIMEZONE", "America/New_York"),
         late_entry_hours=_int("EMR_LATE_ENTRY_HOURS", 72),
+        billing_provider=os.environ.get(
+            "EMR_BILLING_PROVIDER",
+            "Demo Behavioral Health|1234567893|123456789|1 Main St|Boston|MA|02110",
+        ),
+        clearinghouse=os.environ.get("EMR_CLEARINGHOUSE", "CLEARINGHOUSE|CLEARHOUSE01"),
+        x12_production=os.environ.get("EMR_X12_PRODUCTION", "") == "1",
         mfa_required_roles=frozenset(
             r.strip()
             for r in os.environ.get("EMR_MFA_REQUIRED_ROLES", "admin").split(",")

@@ -16,8 +16,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.audit.service import record
-from backend.billing import service, superbill
-from backend.billing.models import Coverage, Payer, ServiceCode
+from backend.billing import claims, service, superbill
+from backend.billing.models import ClaimBatch, Coverage, Payer, ServiceCode
+from backend.config import Settings
 from backend.lib.auth import Principal, request_actor
 from backend.lib.etag import etag, require_if_match
 from backend.lib.policy import allow, signed_in
@@ -29,6 +30,8 @@ from shared.schemas.billing import (
     ChargeCorrection,
     ChargeHold,
     ChargeRead,
+    ClaimBatchCreate,
+    ClaimBatchRead,
     CoverageCreate,
     CoverageRead,
     DayDecisionRead,
@@ -341,4 +344,44 @@ class BillingController(Controller):
             document,
             media_type="application/pdf",
             headers={"Content-Disposition": 'attachment; filename="superbill.pdf"'},
+        )
+
+    @post(
+        "/billing/claim-batches",
+        opt=allow(*BILLING),
+        summary="Bill a payer's approved charges as an 837P batch",
+    )
+    async def claim_batch(
+        self,
+        request: AnyRequest,
+        data: ClaimBatchCreate,
+        db_session: AsyncSession,
+        settings: Settings,
+    ) -> ClaimBatchRead:
+        batch = await claims.create(
+            db_session, request_actor(request), request.user.user_id, data.payer_id, settings
+        )
+        return ClaimBatchRead.model_validate(batch, from_attributes=True)
+
+    @get(
+        "/billing/claim-batches/{batch_id:uuid}/837",
+        opt=allow(*BILLING),
+        summary="The batch's ANSI X12 837P 5010 file",
+        media_type="application/edi-x12",
+    )
+    async def claim_file(
+        self, request: AnyRequest, batch_id: uuid.UUID, db_session: AsyncSession
+    ) -> Response[str]:
+        batch = await db_session.get(ClaimBatch, batch_id)
+        if batch is None:
+            raise Problem(404, f"No claim batch {batch_id}.")
+        await record(
+            db_session, request_actor(request), "export", "claim_batch", entity_id=batch.id
+        )
+        return Response(
+            batch.x12,
+            media_type="application/edi-x12",
+            headers={
+                "Content-Disposition": f'attachment; filename="837p-{batch.control_number}.x12"'
+            },
         )

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.accounts.models import User
-from backend.audit.service import record
+from backend.audit.service import record, record_alone
 from backend.config import Settings
 from backend.lib.auth import Principal, request_actor
 from backend.lib.etag import etag, require_if_match
@@ -195,7 +196,21 @@ class MedicationController(Controller):
         self, request: AnyRequest, rx_id: uuid.UUID, db_session: AsyncSession
     ) -> Response[PrescriptionRead]:
         rx = await self._prescription(request, db_session, rx_id)
-        await service.transmit(db_session, request_actor(request), rx, service.NoNetwork())
+        network = service.NoNetwork()
+        try:
+            await service.transmit(db_session, request_actor(request), rx, network)
+        except Problem:
+            await record_alone(
+                request.app.state.sessions,
+                request_actor(request),
+                "transmit",
+                "prescription",
+                entity_id=rx.id,
+                patient_id=rx.patient_id,
+                outcome="refused",
+                detail={"network": network.name},
+            )
+            raise
         return _rx(rx)
 
     @get(
@@ -248,7 +263,7 @@ class MedicationController(Controller):
             db_session,
             request_actor(request),
             request.user,
-            on or date.today(),
+            on or datetime.now(ZoneInfo(settings.timezone)).date(),
             settings.timezone,
             patient_id,
         )

@@ -203,5 +203,8 @@ def sig(
     dose_amount: float, dose_unit: str, route: str, frequency: str, prn: bool, indication: str
 ) -> str:
     """The directions as a pharmacist reads them, e.g. "300 mg PO bid"."""
-    text = f"{dose_amount:g} {dose_unit} {route} {frequency}"
-    return f"{text} PRN {indication}".strip() if prn or frequency == "prn" else text
+    text = f"{dose_amount:g} {dose_unit} {route}"
+    if frequency == "prn":
+        return f"{text} PRN {indication}".strip()
+    text = f"{text} {frequency}"
+    return f"{text} PRN {indication}".strip() if prn else text

@@ -108,13 +108,14 @@ async def stop_medication(
 
 async def _allergy_check(
     session: AsyncSession, actor: Actor, patient_id: uuid.UUID, drug: str, override: str
-) -> None:
+) -> bool:
+    """True when the drug conflicts with a recorded allergy and the override was given."""
     allergies = (
         await session.exec(select(Allergy.substance).where(Allergy.patient_id == patient_id))
     ).all()
     conflicts = rules.allergy_conflicts(drug, list(allergies))
     if not conflicts:
-        return
+        return False
     found = [{"allergy": c.allergy, "reason": c.reason} for c in conflicts]
     if not override.strip():
         raise Problem(
@@ -132,6 +133,7 @@ async def _allergy_check(
         patient_id=patient_id,
         detail={"drug": drug, "conflicts": found, "reason": override},
     )
+    return True
 
 
 async def prescribe(
@@ -163,7 +165,11 @@ async def prescribe(
             }
         )
     )
-    await _allergy_check(session, actor, patient_id, data.drug_name, data.allergy_override_reason)
+    overridden = await _allergy_check(
+        session, actor, patient_id, data.drug_name, data.allergy_override_reason
+    )
+    if not overridden:
+        values["allergy_override_reason"] = ""  # no conflict: nothing was overridden
     values["times"] = data.times or list(rules.FREQUENCIES[data.frequency])
     values["prn"] = data.prn or data.frequency == "prn"
     values["start_date"] = data.start_date or date.today()
@@ -292,16 +298,16 @@ async def transmit(
 ) -> Prescription:
     if rx.status != "signed":
         raise Problem(409, "Only a signed prescription can be sent.")
+    rx.transmission = await network.send(rx)
     await record(
         session,
         actor,
-        "transmit-attempt",
+        "transmit",
         "prescription",
         entity_id=rx.id,
         patient_id=rx.patient_id,
-        detail={"network": network.name},
+        detail={"network": network.name, "status": rx.transmission},
     )
-    rx.transmission = await network.send(rx)
     rx.version += 1
     session.add(rx)
     return rx

@@ -104,3 +104,4 @@ def test_bad_prescriptions_name_the_field(changes: dict, field: str) -> None:
 def test_sig_reads_like_a_prescription() -> None:
     assert rules.sig(300, "mg", "PO", "bid", False, "") == "300 mg PO bid"
     assert rules.sig(1, "mg", "PO", "q6h", True, "anxiety") == "1 mg PO q6h PRN anxiety"
+    assert rules.sig(25, "mg", "PO", "prn", True, "anxiety") == "25 mg PO PRN anxiety"

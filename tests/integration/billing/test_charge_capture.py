@@ -10,6 +10,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from pypdf import PdfReader
 
+from backend.billing import x12
 from shared.enums import Role
 from tests.conftest import sign_in
 
@@ -235,3 +236,57 @@ async def test_biller_reviews_corrects_and_balances(client: AsyncTestClient, iop
     assert printed.status_code == 200, printed.text
     text = "".join(p.extract_text() for p in PdfReader(BytesIO(printed.content)).pages)
     assert "Philomena Perdiem" in text and "H0005" in text and "balance 25.00" in text
+
+
+async def test_claim_batch_is_a_valid_837p_and_bills_the_charges(
+    client: AsyncTestClient, iop
+) -> None:
+    member = iop["members"][0]
+    chart = f"/api/v1/patients/{member['id']}"
+    await client.post(f"{chart}/diagnoses", headers=iop["cal"], json={"code": "F10.20"})
+    payer = (
+        await client.post(
+            "/api/v1/billing/payers",
+            headers=iop["bill"],
+            json={"name": "Blue Harbor Health", "payer_code": "BHH01"},
+        )
+    ).json()
+    covered = await client.post(
+        f"{chart}/coverage",
+        headers=iop["bill"],
+        json={"payer_id": payer["id"], "member_id": "XJH-1234567", "start_date": "2026-01-01"},
+    )
+    assert covered.status_code == 201, covered.text
+    for session in iop["sessions"]:
+        await _attend(client, iop, session, member, "present", 60)
+        await _sign(client, iop, session)
+    found = (await client.get("/api/v1/billing/charges", headers=iop["bill"])).json()
+    assert sorted(c["code"] for c in found) == ["90853", "H0015"]
+    for charge in found:
+        assert charge["diagnosis_codes"] == ["F10.20"]
+        await client.post(f"/api/v1/billing/charges/{charge['id']}/approve", headers=iop["bill"])
+    batch = await client.post(
+        "/api/v1/billing/claim-batches", headers=iop["bill"], json={"payer_id": payer["id"]}
+    )
+    assert batch.status_code == 201, batch.text
+    assert batch.json()["claims"] == 1 and float(batch.json()["total"]) == 190.0
+    text = (
+        await client.get(
+            f"/api/v1/billing/claim-batches/{batch.json()['id']}/837", headers=iop["bill"]
+        )
+    ).text
+    assert x12.validate_837p(text) == []
+    segments = [s.strip() for s in text.split("~") if s.strip()]
+    assert sum(s.startswith("SV1*HC:") for s in segments) == 2
+    assert any(s.startswith("NM1*IL*1*PERDIEM*PHILOMENA") for s in segments)
+    assert any(s.startswith("HI*ABK:F1020") for s in segments)
+    billed = (
+        await client.get(
+            "/api/v1/billing/charges", headers=iop["bill"], params={"status": "billed"}
+        )
+    ).json()
+    assert len(billed) == 2
+    again = await client.post(
+        "/api/v1/billing/claim-batches", headers=iop["bill"], json={"payer_id": payer["id"]}
+    )
+    assert again.status_code == 409

@@ -172,7 +172,7 @@ async def test_mar_follows_active_prescriptions_until_discontinued(
 
 
 async def test_transmission_is_refused_and_the_prescription_prints(
-    client: AsyncTestClient, resident
+    client: AsyncTestClient, resident, make_user
 ) -> None:
     doc = resident["doc"]
     rx = (await client.post(f"{resident['url']}/prescriptions", headers=doc, json=lithium())).json()
@@ -182,6 +182,13 @@ async def test_transmission_is_refused_and_the_prescription_prints(
     assert "not_transmitted" in sent.json()["detail"]
     listed = (await client.get(f"{resident['url']}/prescriptions", headers=doc)).json()
     assert listed[0]["transmission"] == "not_transmitted"
+    await make_user("audra", Role.AUDITOR)
+    attempts = await client.get(
+        "/api/v1/audit/events",
+        headers=await sign_in(client, "audra"),
+        params={"patient_id": resident["patient"]["id"], "action": "transmit"},
+    )
+    assert [e["outcome"] for e in attempts.json()["items"]] == ["refused"]
     printed = await client.get(f"/api/v1/prescriptions/{rx['id']}/pdf", headers=doc)
     assert printed.status_code == 200
     text = "".join(p.extract_text() for p in PdfReader(BytesIO(printed.content)).pages)
