@@ -27,6 +27,7 @@ from backend.lib.policy import PUBLIC, authorize
 from backend.lib.problems import EXCEPTION_HANDLERS
 from backend.lib.request_id import request_id_middleware
 from backend.lib.text_guard import refuse_nul_characters
+from backend.measures.routes import MeasuresController
 from backend.medications.routes import MedicationController
 from backend.notes.progress_routes import ProgressNoteController
 from backend.notes.routes import NoteController
@@ -56,6 +57,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     PlanController,
     MedicationController,
     BillingController,
+    MeasuresController,
     LabController,
 ]
 

@@ -3,19 +3,30 @@
 import reflex as rx
 
 from backend.asgi import ApiMount
-from frontend.pages import admin, note, patients, roster, schedule, sections
+from frontend.pages import admin, mar, note, patients, roster, schedule, sections
 from frontend.pages.account import account
+from frontend.pages.billing import billing
 from frontend.pages.chart import chart
 from frontend.pages.home import today
 from frontend.pages.login import login
+from frontend.pages.plan import plan_editor
 from frontend.pages.progress import progress_note
+from frontend.pages.questionnaire import questionnaire
 from frontend.state.admin import AuditState, UsersState
 from frontend.state.auth import AuthState
+from frontend.state.billing import BillingState
 from frontend.state.chart import ChartState
+from frontend.state.chart_labs import ChartLabsState
+from frontend.state.chart_measures import ChartMeasuresState
+from frontend.state.chart_meds import ChartMedsState
 from frontend.state.chart_notes import ChartNotesState
+from frontend.state.chart_plan import ChartPlanState
+from frontend.state.mar import MarState
 from frontend.state.note import NoteState
 from frontend.state.patients import PatientsState
+from frontend.state.plan import PlanState
 from frontend.state.progress import ProgressState
+from frontend.state.questionnaire import QuestionnaireState
 from frontend.state.roster import CheckInState, RosterState
 from frontend.state.schedule import ScheduleState
 from frontend.state.today import TodayState
@@ -28,10 +39,19 @@ app.register_lifespan_task(api_mount.lifespan)
 signed_in = AuthState.require_sign_in
 app.add_page(login, route="/login", title="Sign in · EMR")
 app.add_page(
+    billing, route="/billing", title="Billing · EMR", on_load=[signed_in, BillingState.load]
+)
+app.add_page(
     today,
     route="/",
     title="Today · EMR",
-    on_load=[signed_in, TodayState.load, TodayState.load_notes],
+    on_load=[
+        signed_in,
+        TodayState.load,
+        TodayState.load_notes,
+        TodayState.load_measures,
+        TodayState.load_plans,
+    ],
 )
 app.add_page(
     schedule.schedule,
@@ -60,6 +80,7 @@ app.add_page(
     title="Attendance · EMR",
     on_load=[signed_in, CheckInState.load],
 )
+app.add_page(mar.mar, route="/mar", title="MAR · EMR", on_load=[signed_in, MarState.load])
 app.add_page(sections.groups, route="/groups", title="Group notes · EMR", on_load=signed_in)
 app.add_page(
     patients.patient_list,
@@ -72,7 +93,27 @@ app.add_page(
     chart,
     route="/patients/[patient_id]",
     title="Chart · EMR",
-    on_load=[signed_in, ChartState.load, ChartNotesState.load],
+    on_load=[
+        signed_in,
+        ChartState.load,
+        ChartNotesState.load,
+        ChartMeasuresState.load,
+        ChartPlanState.load,
+        ChartMedsState.load,
+        ChartLabsState.load,
+    ],
+)
+app.add_page(
+    plan_editor,
+    route="/plan/[patient_id]",
+    title="Treatment plan · EMR",
+    on_load=[signed_in, PlanState.load],
+)
+app.add_page(
+    questionnaire,
+    route="/questionnaire/[patient_id]",
+    title="Questionnaire",
+    on_load=[signed_in, QuestionnaireState.load],
 )
 app.add_page(account, route="/account", title="My account · EMR", on_load=signed_in)
 app.add_page(

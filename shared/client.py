@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import httpx
@@ -24,6 +25,20 @@ from shared.schemas.accounts import (
     UserUpdate,
 )
 from shared.schemas.audit import AuditPage
+from shared.schemas.billing import (
+    ChargeCorrection,
+    ChargeRead,
+    ClaimBatchCreate,
+    ClaimBatchRead,
+    PayerRead,
+)
+from shared.schemas.labs import (
+    LabOrderCreate,
+    LabOrderRead,
+    LabResultRead,
+    LabResultsCreate,
+    LabTrend,
+)
 from shared.schemas.measures import (
     AlertRead,
     AssessmentCreate,
@@ -32,6 +47,19 @@ from shared.schemas.measures import (
     InstrumentRead,
     ScheduleCreate,
     ScheduleRead,
+)
+from shared.schemas.medications import (
+    DoseRead,
+    DoseRecord,
+    MarRow,
+    MedicationCreate,
+    MedicationRead,
+    MedicationStop,
+    PrescriptionCreate,
+    PrescriptionDiscontinue,
+    PrescriptionRead,
+    PrnEffect,
+    PrnGive,
 )
 from shared.schemas.notes import (
     AddendumCreate,
@@ -68,6 +96,7 @@ from shared.schemas.plans import (
     ProgressPointCreate,
 )
 from shared.schemas.progress_notes import ProgressNoteCreate, ProgressNoteRead
+from shared.schemas.reports import ReportName, ReportRow
 from shared.schemas.scheduling import (
     AttendanceWrite,
     ClosureCreate,
@@ -457,6 +486,44 @@ class EmrClient:
     ) -> None:
         await self._post(f"/api/v1/patients/{patient_id}/objectives/{objective_id}/progress", data)
 
+    async def charges(self, **filters: Any) -> list[ChargeRead]:
+        rows = await self._get("/api/v1/billing/charges", **filters)
+        return [ChargeRead.model_validate(c) for c in rows]
+
+    async def charge_action(self, charge_id: str, action: str, reason: str = "") -> ChargeRead:
+        """``action`` is "approve" or "hold" (with a reason)."""
+        body = {"reason": reason} if action == "hold" else None
+        response = await self._request(
+            "POST", f"/api/v1/billing/charges/{charge_id}/{action}", json=body
+        )
+        return ChargeRead.model_validate(response.json())
+
+    async def correct_charge(
+        self, charge_id: str, data: ChargeCorrection, version: int
+    ) -> ChargeRead:
+        response = await self._request(
+            "PATCH",
+            f"/api/v1/billing/charges/{charge_id}",
+            json=data.model_dump(mode="json", exclude_none=True),
+            headers={"If-Match": f'"{version}"'},
+        )
+        return ChargeRead.model_validate(response.json())
+
+    async def charges_csv(self, **filters: Any) -> str:
+        clean = {k: v for k, v in filters.items() if v}
+        return (await self._request("GET", "/api/v1/billing/charges.csv", params=clean)).text
+
+    async def payers(self) -> list[PayerRead]:
+        return [PayerRead.model_validate(p) for p in await self._get("/api/v1/billing/payers")]
+
+    async def create_claim_batch(self, payer_id: str) -> ClaimBatchRead:
+        return ClaimBatchRead.model_validate(
+            await self._post("/api/v1/billing/claim-batches", ClaimBatchCreate(payer_id=payer_id))
+        )
+
+    async def claim_batch_x12(self, batch_id: str) -> str:
+        return (await self._request("GET", f"/api/v1/billing/claim-batches/{batch_id}/837")).text
+
     async def instruments(self) -> list[InstrumentRead]:
         return [InstrumentRead.model_validate(i) for i in await self._get("/api/v1/instruments")]
 
@@ -492,3 +559,125 @@ class EmrClient:
 
     async def assessments_due(self) -> list[AssessmentDue]:
         return [AssessmentDue.model_validate(d) for d in await self._get("/api/v1/assessments/due")]
+
+    async def lab_orders(self, patient_id: str) -> list[LabOrderRead]:
+        rows = await self._get(f"/api/v1/patients/{patient_id}/lab-orders")
+        return [LabOrderRead.model_validate(o) for o in rows]
+
+    async def order_lab(self, patient_id: str, data: LabOrderCreate) -> LabOrderRead:
+        return LabOrderRead.model_validate(
+            await self._post(f"/api/v1/patients/{patient_id}/lab-orders", data)
+        )
+
+    async def lab_order_action(self, order_id: str, action: str) -> LabOrderRead:
+        """``action``: collect or cancel."""
+        response = await self._request("POST", f"/api/v1/lab-orders/{order_id}/{action}")
+        return LabOrderRead.model_validate(response.json())
+
+    async def record_lab_results(
+        self, order_id: str, data: LabResultsCreate
+    ) -> list[LabResultRead]:
+        rows = await self._post(f"/api/v1/lab-orders/{order_id}/results", data)
+        return [LabResultRead.model_validate(r) for r in rows]
+
+    async def import_lab_results(
+        self, patient_id: str, content: str, media_type: str = "text/csv"
+    ) -> list[LabResultRead]:
+        response = await self._request(
+            "POST",
+            f"/api/v1/patients/{patient_id}/lab-results/import",
+            content=content.encode(),
+            headers={"Content-Type": media_type},
+        )
+        return [LabResultRead.model_validate(r) for r in response.json()]
+
+    async def lab_results(self, patient_id: str, analyte: str | None = None) -> list[LabResultRead]:
+        rows = await self._get(f"/api/v1/patients/{patient_id}/lab-results", analyte=analyte)
+        return [LabResultRead.model_validate(r) for r in rows]
+
+    async def lab_trend(self, patient_id: str, analyte: str) -> LabTrend:
+        return LabTrend.model_validate(
+            await self._get(f"/api/v1/patients/{patient_id}/lab-results/trend", analyte=analyte)
+        )
+
+    async def medications(self, patient_id: str) -> list[MedicationRead]:
+        rows = await self._get(f"/api/v1/patients/{patient_id}/medications")
+        return [MedicationRead.model_validate(m) for m in rows]
+
+    async def add_medication(self, patient_id: str, data: MedicationCreate) -> MedicationRead:
+        return MedicationRead.model_validate(
+            await self._post(f"/api/v1/patients/{patient_id}/medications", data)
+        )
+
+    async def stop_medication(self, medication_id: str, data: MedicationStop) -> MedicationRead:
+        return MedicationRead.model_validate(
+            await self._post(f"/api/v1/medications/{medication_id}/stop", data)
+        )
+
+    async def prescriptions(self, patient_id: str) -> list[PrescriptionRead]:
+        rows = await self._get(f"/api/v1/patients/{patient_id}/prescriptions")
+        return [PrescriptionRead.model_validate(p) for p in rows]
+
+    async def prescribe(self, patient_id: str, data: PrescriptionCreate) -> PrescriptionRead:
+        """A draft; a recorded allergy the drug matches raises a 422 whose ``conflicts``
+        the caller shows before resubmitting with ``allergy_override_reason``."""
+        return PrescriptionRead.model_validate(
+            await self._post(f"/api/v1/patients/{patient_id}/prescriptions", data)
+        )
+
+    async def sign_prescription(self, rx_id: str, version: int) -> PrescriptionRead:
+        response = await self._request(
+            "POST", f"/api/v1/prescriptions/{rx_id}/sign", headers={"If-Match": f'"{version}"'}
+        )
+        return PrescriptionRead.model_validate(response.json())
+
+    async def discontinue_prescription(
+        self, rx_id: str, data: PrescriptionDiscontinue
+    ) -> PrescriptionRead:
+        return PrescriptionRead.model_validate(
+            await self._post(f"/api/v1/prescriptions/{rx_id}/discontinue", data)
+        )
+
+    async def transmit_prescription(self, rx_id: str) -> PrescriptionRead:
+        """Refused (503) while no certified e-prescribing network is configured."""
+        response = await self._request("POST", f"/api/v1/prescriptions/{rx_id}/transmit")
+        return PrescriptionRead.model_validate(response.json())
+
+    async def prescription_pdf(self, rx_id: str) -> bytes:
+        return (await self._request("GET", f"/api/v1/prescriptions/{rx_id}/pdf")).content
+
+    async def mar(self, on: date, patient_id: str | None = None) -> list[MarRow]:
+        rows = await self._get("/api/v1/mar", on=on.isoformat(), patient_id=patient_id)
+        return [MarRow.model_validate(r) for r in rows]
+
+    async def record_dose(self, dose_id: str, data: DoseRecord, version: int) -> DoseRead:
+        response = await self._request(
+            "PUT",
+            f"/api/v1/mar/doses/{dose_id}",
+            json=data.model_dump(mode="json"),
+            headers={"If-Match": f'"{version}"'},
+        )
+        return DoseRead.model_validate(response.json())
+
+    async def give_prn(self, rx_id: str, data: PrnGive) -> DoseRead:
+        return DoseRead.model_validate(
+            await self._post(f"/api/v1/prescriptions/{rx_id}/prn-doses", data)
+        )
+
+    async def prn_effect(self, dose_id: str, data: PrnEffect) -> DoseRead:
+        return DoseRead.model_validate(
+            await self._post(f"/api/v1/mar/doses/{dose_id}/effect", data)
+        )
+
+    async def report(
+        self, name: ReportName, row: type[ReportRow], **filters: Any
+    ) -> list[ReportRow]:
+        """A report's rows, as ``row`` (``shared.schemas.reports.ROWS[name]``). Filters:
+        ``program_id``, ``group_id``, ``clinician_id``, ``from``, ``to``; ``by`` for
+        attendance. See docs/reports.md."""
+        rows = await self._get(f"/api/v1/reports/{name.value}", **filters)
+        return [row.model_validate(r) for r in rows]
+
+    async def report_csv(self, name: ReportName, **filters: Any) -> str:
+        params = {k: v for k, v in filters.items() if v not in (None, "")}
+        return (await self._request("GET", f"/api/v1/reports/{name.value}.csv", params=params)).text

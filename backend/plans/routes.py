@@ -154,7 +154,7 @@ class PlanController(Controller):
     async def approve(
         self, request: AnyRequest, plan_id: uuid.UUID, db_session: AsyncSession
     ) -> Response[PlanRead]:
-        plan = await service.get(db_session, plan_id, lock=True)
+        plan = await _plan(request, db_session, plan_id, lock=True)
         await service.approve(db_session, request_actor(request), request.user, plan)
         return _answer(plan)
 

@@ -63,8 +63,11 @@ async def _program(session: AsyncSession, patient_id: uuid.UUID) -> Program | No
     return rows.first()
 
 
-async def _check(session: AsyncSession, patient_id: uuid.UUID, content: PlanContent) -> None:
-    _refuse(rules.content_errors(content, await _diagnoses(session, patient_id)))
+async def _check(
+    session: AsyncSession, patient_id: uuid.UUID, content: PlanContent, prefix: str = "content."
+) -> None:
+    """``prefix`` names where the content sits in the request body."""
+    _refuse(rules.content_errors(content, await _diagnoses(session, patient_id)), prefix)
 
 
 async def get(session: AsyncSession, plan_id: uuid.UUID, *, lock: bool = False) -> TreatmentPlan:
@@ -98,6 +101,12 @@ async def create(
             409, "This client already has a draft plan: edit it.", existing_id=str(draft.id)
         )
     active = next((p for p in existing if p.status == "active"), None)
+    if data.revise and data.content is not None:
+        raise Problem(
+            422,
+            "content: a revision starts from the active plan; send revise or content.",
+            errors=[{"field": "content", "message": "not with revise"}],
+        )
     if data.revise and active is None:
         raise Problem(
             409,
@@ -145,7 +154,7 @@ async def update(
     content: PlanContent,
 ) -> TreatmentPlan:
     refuse_unless_draft(plan)
-    await _check(session, plan.patient_id, content)
+    await _check(session, plan.patient_id, content, prefix="")
     new = content.model_dump(mode="json")
     if new != plan.content:
         # Signatures were given to other content: they must be given again.

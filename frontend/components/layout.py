@@ -12,6 +12,7 @@ NAV = [
     ("Rosters", "/rosters", "list-checks"),
     ("Group notes", "/groups", "users"),
     ("Patients", "/patients", "folder-heart"),
+    ("MAR", "/mar", "pill"),
 ]
 
 
@@ -87,6 +88,7 @@ def shell(title: str, *content: rx.Component) -> rx.Component:
             *[nav_link(*item) for item in NAV],
             rx.cond(AuthState.is_admin, nav_link("Users", "/admin/users", "user-cog")),
             rx.cond(AuthState.is_auditor, nav_link("Audit", "/audit", "shield-check")),
+            rx.cond(AuthState.is_biller, nav_link("Billing", "/billing", "receipt")),
             width="13em",
             min_height="100vh",
             padding="1em 0.5em",

@@ -5,7 +5,11 @@ import reflex as rx
 
 from frontend.components.fields import choice
 from frontend.components.layout import shell
+from frontend.pages.chart_labs import labs
+from frontend.pages.chart_measures import measures
+from frontend.pages.chart_meds import medications_card
 from frontend.pages.chart_notes import notes
+from frontend.pages.chart_plan import plan_card
 from frontend.state.chart import ChartState
 from shared.enums import AllergySeverity, CareTeamRole
 
@@ -273,6 +277,10 @@ def chart() -> rx.Component:
                     width="100%",
                 ),
                 notes(),
+                plan_card(),
+                measures(),
+                medications_card(),
+                labs(),
                 width="100%",
                 spacing="4",
             ),

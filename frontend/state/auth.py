@@ -29,6 +29,11 @@ class AuthState(rx.State):
     error: str = ""
     busy: bool = False
     idle_warning: bool = False
+    # Hand-off: the tablet is with a client, locked to this questionnaire until unlocked.
+    handoff_patient_id: str = ""
+    handoff_instrument: str = ""
+    unlock_error: str = ""
+    unlock_needs_otp: bool = False
     _access: str = ""
     _refresh: str = ""
     _last_activity: float = 0.0
@@ -48,6 +53,10 @@ class AuthState(rx.State):
     @rx.var
     def can_write_notes(self) -> bool:
         return bool({"facilitator", "clinician", "supervisor"} & set(self.roles))
+
+    @rx.var
+    def is_biller(self) -> bool:
+        return bool({"biller", "admin"} & set(self.roles))
 
     @rx.var
     def is_supervisor(self) -> bool:
@@ -87,8 +96,14 @@ class AuthState(rx.State):
         self.mfa_enabled, self.mfa_enrolment_required = me.mfa_enabled, me.mfa_enrolment_required
         self.idle_timeout_minutes = me.idle_timeout_minutes
 
-    async def call(self, action: Callable[[EmrClient], Awaitable[T]]) -> T:
-        """Run ``action`` with the user's token, refreshing it once if it expired."""
+    async def call(
+        self, action: Callable[[EmrClient], Awaitable[T]], *, during_handoff: bool = False
+    ) -> T:
+        """Run ``action`` with the user's token, refreshing it once if it expired. While the
+        tablet is handed to a client only the questionnaire's own calls (``during_handoff``)
+        run, so no page loads chart data behind the lock."""
+        if self.handoff_patient_id and not during_handoff:
+            raise ApiError(423, "Locked", "The tablet is with a client: unlock it first.")
         self._last_activity = time.time()
         self.idle_warning = False
         async with api_client(self._access) as client:
@@ -106,7 +121,55 @@ class AuthState(rx.State):
     async def require_sign_in(self) -> Any:
         if not self.username:
             return rx.redirect("/login")
+        locked = self._handoff_url()
+        if locked and str(self.router.url.path).rstrip("/") != locked:
+            return rx.redirect(locked)
         return None
+
+    def _handoff_url(self) -> str:
+        return f"/questionnaire/{self.handoff_patient_id}" if self.handoff_patient_id else ""
+
+    async def hand_off(self, patient_id: str, instrument: str) -> None:
+        """Lock the tablet to one questionnaire for the client. Every page state is cleared
+        first, so no chart data stays in the browser while the client holds it."""
+        await self._clear_pages()
+        self.handoff_patient_id, self.handoff_instrument = patient_id, instrument
+        self.unlock_error, self.unlock_needs_otp = "", False
+
+    @rx.event
+    async def unlock(self, form: dict[str, Any]) -> Any:
+        """The clinician takes the tablet back with their password (and code, with MFA):
+        the new sign-in replaces the old session, then the chart opens again."""
+        if not self.handoff_patient_id:
+            return None
+        try:
+            async with api_client() as client:
+                pair = await client.sign_in(
+                    self.username,
+                    str(form.get("password", "")),
+                    str(form.get("otp") or "") or None,
+                )
+        except ApiError as error:
+            self.unlock_needs_otp = self.unlock_needs_otp or bool(error.problem.get("mfa_required"))
+            self.unlock_error = f"{error.detail} The tablet stays locked."
+            return None
+        previous = self._access
+        self._access, self._refresh = pair.access_token, pair.refresh_token
+        self._last_activity = time.time()
+        chart = f"/patients/{self.handoff_patient_id}"
+        self.handoff_patient_id = self.handoff_instrument = self.unlock_error = ""
+        self.unlock_needs_otp = False
+        await self._clear_pages()
+        try:
+            async with api_client(previous) as client:
+                await client.sign_out()
+        except ApiError:
+            pass  # that session may have timed out already
+        return rx.redirect(chart)
+
+    async def _clear_pages(self) -> None:
+        for state in _CLEARED_ON_SIGN_OUT:
+            (await self.get_state(state)).reset()
 
     @rx.event
     async def tick(self, _value: Any = None) -> Any:
@@ -135,8 +198,7 @@ class AuthState(rx.State):
                     await client.sign_out()
             except ApiError:
                 pass  # the session may already be over; clear locally regardless
-        for state in _CLEARED_ON_SIGN_OUT:
-            (await self.get_state(state)).reset()
+        await self._clear_pages()
         self.reset()
         return rx.redirect("/login")
 

@@ -19,6 +19,9 @@ class TodayState(rx.State):
     sessions: list[dict[str, str]] = []
     unsigned: list[dict[str, str]] = []
     cosign: list[dict[str, str]] = []
+    alerts: list[dict[str, str]] = []
+    due: list[dict[str, str]] = []
+    plan_reviews: list[dict[str, str]] = []
     error: str = ""
 
     @rx.event
@@ -60,6 +63,66 @@ class TodayState(rx.State):
             return
         self.unsigned = [_note(n) for n in unsigned]
         self.cosign = [_note(n) for n in queue]
+
+    @rx.event
+    async def load_measures(self) -> None:
+        """My unacknowledged safety alerts and the assessments due for my clients."""
+        auth = await self.get_state(AuthState)
+        if not set(auth.roles) & WRITERS:
+            return
+        try:
+            alerts = await auth.call(lambda c: c.alerts())
+            due = await auth.call(lambda c: c.assessments_due())
+        except ApiError as error:
+            self.error = error.detail
+            return
+        self.alerts = [
+            {
+                "id": str(a.id),
+                "href": f"/patients/{a.patient_id}",
+                "patient": a.patient_name,
+                "message": a.message,
+            }
+            for a in alerts
+        ]
+        self.due = [
+            {
+                "href": f"/patients/{d.patient_id}",
+                "label": f"{d.patient_name} · {d.instrument_name} · due {d.due_on:%a %d %b}",
+                "overdue": "overdue" if d.overdue else "",
+            }
+            for d in due
+        ]
+
+    @rx.event
+    async def load_plans(self) -> None:
+        """Treatment-plan reviews due within a week (mine; every client's for supervisors)."""
+        auth = await self.get_state(AuthState)
+        if not {"clinician", "supervisor"} & set(auth.roles):
+            return
+        try:
+            due = await auth.call(lambda c: c.plans_due())
+        except ApiError as error:
+            self.error = error.detail
+            return
+        self.plan_reviews = [
+            {
+                "href": f"/plan/{d.patient_id}",
+                "label": f"{d.patient_name} · plan review due {d.review_due:%a %d %b}",
+                "overdue": "overdue" if d.overdue else "",
+            }
+            for d in due
+        ]
+
+    @rx.event
+    async def acknowledge(self, alert_id: str) -> None:
+        auth = await self.get_state(AuthState)
+        try:
+            await auth.call(lambda c: c.acknowledge_alert(alert_id))
+        except ApiError as error:
+            self.error = error.detail
+            return
+        self.alerts = [a for a in self.alerts if a["id"] != alert_id]
 
 
 WRITERS = {"facilitator", "clinician", "supervisor"}

@@ -112,6 +112,7 @@ class PlanRead(BaseModel):
     patient_id: uuid.UUID
     number: int
     status: str
+    previous_id: uuid.UUID | None = None
     content: PlanContent
     clinician_signed_by: uuid.UUID | None
     clinician_signed_at: datetime | None

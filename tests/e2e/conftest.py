@@ -31,6 +31,7 @@ STAFF = {
     "aldo": ("Aldo Auditor", ["auditor"]),
     "mia": ("Mia Multifactor", ["facilitator"]),
     "coco": ("Coco Coordinator", ["coordinator"]),
+    "bea": ("Bea Biller", ["biller"]),
 }
 
 
