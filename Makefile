@@ -58,3 +58,4 @@ clean:
 bench: setup
 	$(BIN)/python -m tests.bench.bench_series
 	$(BIN)/python -m tests.bench.bench_note
+	$(BIN)/python -m tests.bench.bench_reports

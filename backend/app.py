@@ -33,6 +33,7 @@ from backend.notes.progress_routes import ProgressNoteController
 from backend.notes.routes import NoteController
 from backend.patients.routes import EpisodeController, PatientController, ProgramController
 from backend.plans.routes import PlanController
+from backend.reports.routes import ReportController
 from backend.scheduling.enrollment_routes import RosterController
 from backend.scheduling.feeds import CalendarController
 from backend.scheduling.routes import SchedulingController
@@ -59,6 +60,7 @@ ROUTERS: list[ControllerRouterHandler] = [
     BillingController,
     MeasuresController,
     LabController,
+    ReportController,
 ]
 
 

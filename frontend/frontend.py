@@ -7,11 +7,13 @@ from frontend.pages import admin, mar, note, patients, roster, schedule, section
 from frontend.pages.account import account
 from frontend.pages.billing import billing
 from frontend.pages.chart import chart
+from frontend.pages.dashboard import dashboard
 from frontend.pages.home import today
 from frontend.pages.login import login
 from frontend.pages.plan import plan_editor
 from frontend.pages.progress import progress_note
 from frontend.pages.questionnaire import questionnaire
+from frontend.pages.reports import reports
 from frontend.state.admin import AuditState, UsersState
 from frontend.state.auth import AuthState
 from frontend.state.billing import BillingState
@@ -21,12 +23,14 @@ from frontend.state.chart_measures import ChartMeasuresState
 from frontend.state.chart_meds import ChartMedsState
 from frontend.state.chart_notes import ChartNotesState
 from frontend.state.chart_plan import ChartPlanState
+from frontend.state.dashboard import DashboardState
 from frontend.state.mar import MarState
 from frontend.state.note import NoteState
 from frontend.state.patients import PatientsState
 from frontend.state.plan import PlanState
 from frontend.state.progress import ProgressState
 from frontend.state.questionnaire import QuestionnaireState
+from frontend.state.reports import ReportsState
 from frontend.state.roster import CheckInState, RosterState
 from frontend.state.schedule import ScheduleState
 from frontend.state.today import TodayState
@@ -121,4 +125,13 @@ app.add_page(
 )
 app.add_page(
     admin.audit, route="/audit", title="Audit · EMR", on_load=[signed_in, AuditState.search]
+)
+app.add_page(
+    dashboard,
+    route="/dashboard",
+    title="Dashboard · EMR",
+    on_load=[signed_in, DashboardState.load],
+)
+app.add_page(
+    reports, route="/reports", title="Reports · EMR", on_load=[signed_in, ReportsState.load]
 )

@@ -13,6 +13,8 @@ NAV = [
     ("Group notes", "/groups", "users"),
     ("Patients", "/patients", "folder-heart"),
     ("MAR", "/mar", "pill"),
+    ("Dashboard", "/dashboard", "chart-column"),
+    ("Reports", "/reports", "table"),
 ]
 
 
