@@ -224,7 +224,10 @@ class NoteController(Controller):
         entry = await service.update_entry(
             db_session, request_actor(request), request.user, note, entry, data
         )
-        return Response(entry_read(entry, patient), headers={"ETag": etag(entry.version)})
+        rated = await points.rated_objectives(db_session, [patient.id])
+        return Response(
+            entry_read(entry, patient, rated[patient.id]), headers={"ETag": etag(entry.version)}
+        )
 
     @post(
         "/notes/{note_id:uuid}/sign",

@@ -58,6 +58,7 @@ async def test_group_note_rating_becomes_a_progress_point(
         json={"objective_ratings": [{"objective_id": objective_id, "rating": 5}]},
     )
     assert rated.status_code == 200, rated.text
+    assert [o["id"] for o in rated.json()["objectives"]] == [objective_id]  # still offered
     await client.patch(url, headers=ctx["fay"] | {"If-Match": '"1"'}, json={"topic": "Coping"})
     progress = f"{chart}/objectives"
     assert (await client.get(progress, headers=ctx["cal"])).json()[0]["points"] == []
