@@ -1,6 +1,7 @@
 """A biller finds the charge a signed group note produced, holds it with a reason, then
 approves it; an absent member has no charge."""
 
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -21,7 +22,11 @@ def _signed_group(app_url: str) -> None:
     group = api.post(
         "/api/v1/groups",
         headers=coco,
-        json={"name": "Billable Group", "facilitator_ids": [cleo_id], "service_code": "90853"},
+        json={
+            "name": f"Billable Group {uuid.uuid4().hex[:6]}",
+            "facilitator_ids": [cleo_id],
+            "service_code": "90853",
+        },
     ).json()
     yesterday = date.today() - timedelta(days=1)
     session_id = api.post(

@@ -1,6 +1,7 @@
 """A facilitator documents a session on a tablet: shared narrative, member cards that save
 as you go, signing refused while another member is named, then signed and locked."""
 
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -21,7 +22,7 @@ def test_document_sign_with_leak_check(page: Page, app_url: str) -> None:
     group = api.post(
         "/api/v1/groups",
         headers=coco,
-        json={"name": "Anger Management", "facilitator_ids": [cleo_id]},
+        json={"name": f"Anger Management {uuid.uuid4().hex[:6]}", "facilitator_ids": [cleo_id]},
     ).json()
     yesterday = date.today() - timedelta(days=1)
     series = api.post(

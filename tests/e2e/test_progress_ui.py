@@ -2,6 +2,7 @@
 and nobody else's name; they write a DAP progress note, sign it, add an addendum, and
 download the signed notes as a PDF that again names only this client."""
 
+import uuid
 from datetime import date, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -24,7 +25,9 @@ def _signed_group_note(app_url: str) -> tuple[dict, dict]:
         s["id"] for s in api.get("/api/v1/staff", headers=coco).json() if s["username"] == "cleo"
     )
     group = api.post(
-        "/api/v1/groups", headers=coco, json={"name": "Coping Skills", "facilitator_ids": [cleo_id]}
+        "/api/v1/groups",
+        headers=coco,
+        json={"name": f"Coping Skills {uuid.uuid4().hex[:6]}", "facilitator_ids": [cleo_id]},
     ).json()
     yesterday = date.today() - timedelta(days=1)
     session_id = api.post(

@@ -23,7 +23,7 @@ def _group_with_a_planned_member(app_url: str) -> tuple[str, dict]:
     group = api.post(
         "/api/v1/groups",
         headers=coco,
-        json={"name": "Seeking Safety", "facilitator_ids": [cleo_id]},
+        json={"name": f"Seeking Safety {uuid.uuid4().hex[:6]}", "facilitator_ids": [cleo_id]},
     ).json()
     yesterday = date.today() - timedelta(days=1)
     session_id = api.post(
