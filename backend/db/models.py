@@ -3,7 +3,9 @@
 from backend.accounts import models as accounts
 from backend.audit import models as audit
 from backend.billing import models as billing
+from backend.consent import models as consent
 from backend.db.base import metadata
+from backend.interop import models as interop
 from backend.labs import models as labs
 from backend.measures import models as measures
 from backend.medications import models as medications
@@ -16,6 +18,8 @@ __all__ = [
     "accounts",
     "audit",
     "billing",
+    "consent",
+    "interop",
     "labs",
     "measures",
     "medications",
