@@ -19,7 +19,10 @@ from backend.accounts.routes import (
 from backend.audit.routes import AuditController
 from backend.billing.routes import BillingController
 from backend.config import Settings, get_settings
+from backend.consent.routes import ConsentController
 from backend.db.session import database_lifespan, provide_db_session
+from backend.interop.fhir_routes import ClientExportController, FhirController
+from backend.interop.import_routes import ImportController
 from backend.labs.routes import LabController
 from backend.lib.auth import auth_middleware
 from backend.lib.logs import configure_logging
@@ -61,6 +64,10 @@ ROUTERS: list[ControllerRouterHandler] = [
     MeasuresController,
     LabController,
     ReportController,
+    ImportController,
+    FhirController,
+    ClientExportController,
+    ConsentController,
 ]
 
 

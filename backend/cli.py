@@ -246,3 +246,39 @@ def seed_demo(force: bool, if_empty: bool) -> None:
         click.echo("demo data already present: nothing added")
     else:
         click.echo(f"seeded {report.patients} demo clients")
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--source-system", required=True, help="Name of the system the data comes from.")
+@click.option("--dry-run", is_flag=True, help="Validate and count; write nothing.")
+@click.option("--as-user", default=None, help="Create records as this user (default: an admin).")
+def import_(path: Path, source_system: str, dry_run: bool, as_user: str | None) -> None:
+    """Import clients from a FHIR Bundle (.json) or a folder of CSV templates
+    (docs/import.md). Re-running changes nothing; any problem and nothing is written."""
+    from backend.interop.import_cli import import_path, read_path
+
+    url = prepared_database()
+    try:
+        found = read_path(path)
+    except Problem as error:
+        raise click.ClickException(error.detail) from error
+    with click.progressbar(length=len(found.records), label="importing", file=sys.stderr) as bar:
+        report = _run(
+            import_path(
+                url,
+                found,
+                source_system,
+                dry_run=dry_run,
+                username=as_user,
+                on_record=lambda _: bar.update(1),
+            )
+        )
+    click.echo(f"{'entity':<12}{'in_file':>9}{'created':>9}{'unchanged':>11}{'failed':>8}")
+    for entity, c in report.counts.items():
+        row = f"{c['in_file']:>9}{c['created']:>9}{c['unchanged']:>11}{c['failed']:>8}"
+        click.echo(f"{entity:<12}{row}")
+    for p in report.problems:
+        click.echo(f"{p['file']}:{p['row']} {p['field']}: {p['problem']}", err=True)
+    if report.problems:
+        sys.exit(1)

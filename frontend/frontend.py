@@ -18,6 +18,7 @@ from frontend.state.admin import AuditState, UsersState
 from frontend.state.auth import AuthState
 from frontend.state.billing import BillingState
 from frontend.state.chart import ChartState
+from frontend.state.chart_consent import ChartConsentState
 from frontend.state.chart_labs import ChartLabsState
 from frontend.state.chart_measures import ChartMeasuresState
 from frontend.state.chart_meds import ChartMedsState
@@ -105,6 +106,7 @@ app.add_page(
         ChartPlanState.load,
         ChartMedsState.load,
         ChartLabsState.load,
+        ChartConsentState.load,
     ],
 )
 app.add_page(

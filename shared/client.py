@@ -32,6 +32,12 @@ from shared.schemas.billing import (
     ClaimBatchRead,
     PayerRead,
 )
+from shared.schemas.consent import (
+    ConsentCreate,
+    ConsentRead,
+    DisclosureRead,
+    DisclosureRequest,
+)
 from shared.schemas.labs import (
     LabOrderCreate,
     LabOrderRead,
@@ -681,3 +687,38 @@ class EmrClient:
     async def report_csv(self, name: ReportName, **filters: Any) -> str:
         params = {k: v for k, v in filters.items() if v not in (None, "")}
         return (await self._request("GET", f"/api/v1/reports/{name.value}.csv", params=params)).text
+
+    async def consents(self, patient_id: str) -> list[ConsentRead]:
+        rows = await self._get(f"/api/v1/patients/{patient_id}/consents")
+        return [ConsentRead.model_validate(c) for c in rows]
+
+    async def record_consent(self, patient_id: str, data: ConsentCreate) -> ConsentRead:
+        """A 422 names every missing §2.31 element in its ``errors``."""
+        return ConsentRead.model_validate(
+            await self._post(f"/api/v1/patients/{patient_id}/consents", data)
+        )
+
+    async def revoke_consent(self, consent_id: str) -> ConsentRead:
+        response = await self._request("POST", f"/api/v1/consents/{consent_id}/revoke")
+        return ConsentRead.model_validate(response.json())
+
+    async def revoke_consent_recipient(self, consent_id: str, recipient_id: str) -> ConsentRead:
+        path = f"/api/v1/consents/{consent_id}/recipients/{recipient_id}/revoke"
+        return ConsentRead.model_validate((await self._request("POST", path)).json())
+
+    async def consent_pdf(self, consent_id: str) -> bytes:
+        return (await self._request("GET", f"/api/v1/consents/{consent_id}/pdf")).content
+
+    async def disclose(self, patient_id: str, data: DisclosureRequest) -> tuple[str, bytes]:
+        """The disclosure's id and its PDF; a 403 (``consent-required``) names the
+        consent that is missing."""
+        response = await self._request(
+            "POST",
+            f"/api/v1/patients/{patient_id}/disclosures",
+            json=data.model_dump(mode="json"),
+        )
+        return response.headers["X-Disclosure-Id"], response.content
+
+    async def disclosures(self, patient_id: str, years: int = 3) -> list[DisclosureRead]:
+        rows = await self._get(f"/api/v1/patients/{patient_id}/disclosures", years=years)
+        return [DisclosureRead.model_validate(d) for d in rows]

@@ -72,7 +72,10 @@ async def add_medication(
             errors=[{"field": "source", "message": "client_reported or other_prescriber"}],
         )
     medication = Medication(
-        patient_id=patient_id, created_by=principal.user_id, **data.model_dump(mode="json")
+        patient_id=patient_id,
+        created_by=principal.user_id,
+        **data.model_dump(exclude={"source"}),
+        source=data.source.value,
     )
     session.add(medication)
     await session.flush()

@@ -5,6 +5,7 @@ import reflex as rx
 
 from frontend.components.fields import choice
 from frontend.components.layout import shell
+from frontend.pages.chart_consent import consent_card
 from frontend.pages.chart_labs import labs
 from frontend.pages.chart_measures import measures
 from frontend.pages.chart_meds import medications_card
@@ -281,6 +282,7 @@ def chart() -> rx.Component:
                 measures(),
                 medications_card(),
                 labs(),
+                consent_card(),
                 width="100%",
                 spacing="4",
             ),

@@ -194,3 +194,14 @@ async def test_transmission_is_refused_and_the_prescription_prints(
     text = "".join(p.extract_text() for p in PdfReader(BytesIO(printed.content)).pages)
     assert "Ottoline Brackenbury" in text and "300 mg PO bid" in text
     assert "Refills: 2" in text
+
+
+async def test_reported_medication_keeps_its_start_date(client: AsyncTestClient, resident) -> None:
+    added = await client.post(
+        f"{resident['url']}/medications",
+        headers=resident["doc"],
+        json={"name": "Sertraline", "strength": "50 mg", "start_date": "2026-01-15"},
+    )
+    assert added.status_code == 201, added.text
+    assert added.json()["start_date"] == "2026-01-15"
+    assert added.json()["source"] == "client_reported"
