@@ -1,6 +1,7 @@
 """End to end: a facilitator rates a member's plan objective with the slider in the group
 note, signs, and the rating is a progress point on that objective's chart."""
 
+import random
 import re
 import uuid
 from datetime import date, timedelta
@@ -25,7 +26,8 @@ def _group_with_a_planned_member(app_url: str) -> tuple[str, dict]:
         headers=coco,
         json={"name": f"Seeking Safety {uuid.uuid4().hex[:6]}", "facilitator_ids": [cleo_id]},
     ).json()
-    yesterday = date.today() - timedelta(days=1)
+    # A day of its own (other browser tests book cleo yesterday; a rerun must not collide).
+    yesterday = date.today() - timedelta(days=random.randint(3, 60))
     session_id = api.post(
         "/api/v1/series",
         headers=coco,
@@ -33,8 +35,8 @@ def _group_with_a_planned_member(app_url: str) -> tuple[str, dict]:
             "group_id": group["id"],
             "rrule": "FREQ=DAILY;COUNT=1",
             "timezone": "America/New_York",
-            "start_local": f"{yesterday.isoformat()}T09:00",
-            "duration_minutes": 90,
+            "start_local": f"{yesterday.isoformat()}T07:00",
+            "duration_minutes": 60,
         },
     ).json()["sessions"][0]["id"]
     members = []
