@@ -9,6 +9,7 @@ from frontend.pages.billing import billing
 from frontend.pages.chart import chart
 from frontend.pages.dashboard import dashboard
 from frontend.pages.home import today
+from frontend.pages.imports import imports
 from frontend.pages.login import login
 from frontend.pages.plan import plan_editor
 from frontend.pages.progress import progress_note
@@ -128,6 +129,7 @@ app.add_page(
 app.add_page(
     admin.audit, route="/audit", title="Audit · EMR", on_load=[signed_in, AuditState.search]
 )
+app.add_page(imports, route="/import", title="Import · EMR", on_load=signed_in)
 app.add_page(
     dashboard,
     route="/dashboard",

@@ -38,6 +38,7 @@ from shared.schemas.consent import (
     DisclosureRead,
     DisclosureRequest,
 )
+from shared.schemas.interop import ImportResult
 from shared.schemas.labs import (
     LabOrderCreate,
     LabOrderRead,
@@ -722,3 +723,34 @@ class EmrClient:
     async def disclosures(self, patient_id: str, years: int = 3) -> list[DisclosureRead]:
         rows = await self._get(f"/api/v1/patients/{patient_id}/disclosures", years=years)
         return [DisclosureRead.model_validate(d) for d in rows]
+
+    async def run_import(
+        self,
+        source_system: str,
+        *,
+        files: dict[str, str] | None = None,
+        bundle: str | None = None,
+        dry_run: bool = True,
+    ) -> ImportResult:
+        """Import CSV template ``files`` (name → text) or a FHIR ``bundle`` (JSON text) from
+        ``source_system``; see docs/import.md. Returns the report either way: a real import
+        refused for problems (422) comes back with ``ok=False`` rather than raising. Other
+        errors (403, a bad ``source_system``, a body that is not JSON) raise ApiError."""
+
+        if bundle is not None:
+            body: dict[str, Any] = {
+                "content": bundle.encode(),
+                "headers": {"Content-Type": "application/fhir+json"},
+            }
+        else:
+            body = {"json": {"files": files or {}}}
+        params = {"source_system": source_system, "dry_run": str(dry_run).lower()}
+        try:
+            response = await self._request(
+                "POST", "/api/v1/imports", params=params, timeout=300.0, **body
+            )
+        except ApiError as error:
+            if error.status == 422 and "counts" in error.problem:
+                return ImportResult.model_validate(error.problem)
+            raise
+        return ImportResult.model_validate(response.json())

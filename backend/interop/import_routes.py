@@ -12,7 +12,6 @@ from typing import Any
 
 from litestar import Controller, Request, Response, post
 from litestar.datastructures import State, UploadFile
-from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.interop import importer
@@ -23,19 +22,9 @@ from backend.lib.auth import Principal, request_actor
 from backend.lib.policy import allow
 from backend.lib.problems import Problem
 from shared.enums import Role
+from shared.schemas.interop import ImportResult
 
 AnyRequest = Request[Principal, Any, State]
-
-
-class ImportResult(BaseModel):
-    dry_run: bool
-    ok: bool
-    problems: list[dict[str, str | int]] = Field(
-        description="One per bad row and field: file, row, field, problem"
-    )
-    counts: dict[str, dict[str, int]] = Field(
-        description="Per entity: in_file, created, unchanged, failed"
-    )
 
 
 async def _files(request: AnyRequest) -> dict[str, str]:

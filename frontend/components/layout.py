@@ -89,6 +89,7 @@ def shell(title: str, *content: rx.Component) -> rx.Component:
             rx.heading("EMR", size="6", padding="0.4em 0.8em"),
             *[nav_link(*item) for item in NAV],
             rx.cond(AuthState.is_admin, nav_link("Users", "/admin/users", "user-cog")),
+            rx.cond(AuthState.is_admin, nav_link("Import", "/import", "upload")),
             rx.cond(AuthState.is_auditor, nav_link("Audit", "/audit", "shield-check")),
             rx.cond(AuthState.is_biller, nav_link("Billing", "/billing", "receipt")),
             width="13em",
