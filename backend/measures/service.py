@@ -306,7 +306,7 @@ async def end_schedule(session: AsyncSession, actor: Actor, schedule: Assessment
     )
 
 
-def _next_due(zone: str) -> tuple[Select[AssessmentSchedule, str, str, Any], Label[Any]]:
+def next_due(zone: str) -> tuple[Select[AssessmentSchedule, str, str, Any], Label[Any]]:
     """Each active schedule with its next due date, in one statement: ``start_on`` until the
     instrument is given, then the last administration (local date) + ``every_days``.
     PostgreSQL's GREATEST ignores the NULL of a never-administered instrument."""
@@ -341,7 +341,7 @@ def _next_due(zone: str) -> tuple[Select[AssessmentSchedule, str, str, Any], Lab
 async def schedules_for(
     session: AsyncSession, patient_id: uuid.UUID, zone: str
 ) -> list[ScheduleRead]:
-    query, due_on = _next_due(zone)
+    query, due_on = next_due(zone)
     rows = await session.exec(
         query.where(AssessmentSchedule.patient_id == patient_id).order_by(due_on)
     )
@@ -356,7 +356,7 @@ async def due(
 ) -> list[AssessmentDue]:
     """Administrations due by the day after tomorrow for my care-team clients (supervisors:
     every active client), soonest first."""
-    query, due_on = _next_due(zone)
+    query, due_on = next_due(zone)
     query = query.where(Patient.status == "active", due_on <= today + DUE_HORIZON)
     if Role.SUPERVISOR not in principal.roles:
         mine = select(CareTeamMember.patient_id).where(CareTeamMember.user_id == principal.user_id)

@@ -28,7 +28,7 @@ from backend.accounts.models import User
 from backend.billing.capture import ATTENDED
 from backend.billing.models import Charge
 from backend.measures.models import Assessment
-from backend.measures.service import _next_due
+from backend.measures.service import next_due
 from backend.notes.models import GroupNote, ProgressNote
 from backend.patients.models import CareTeamMember, Episode, Patient, Program, Transition
 from backend.plans.models import TreatmentPlan
@@ -270,7 +270,7 @@ async def plans_due(session: AsyncSession, where: ReportFilter) -> list[PlansDue
 async def assessments_due(session: AsyncSession, where: ReportFilter) -> list[AssessmentsDueRow]:
     """Active schedules of active clients due within a week of ``as_of``, or overdue; due is
     the same as on the Today list (``start_on`` until given, then last + ``every_days``)."""
-    schedules, due_on = _next_due(where.zone)
+    schedules, due_on = next_due(where.zone)
     due = (
         schedules.where(col(Patient.status) == "active")
         .where(due_on <= where.as_of + timedelta(days=DUE_SOON_DAYS))

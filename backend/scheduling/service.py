@@ -330,6 +330,10 @@ async def hold(session: AsyncSession, holds: Holds, sessions: Sequence[Session])
         raise conflict_problem(found) from error
 
 
+# A calendar request never returns a silently truncated list: beyond this, 422.
+MAX_SESSIONS = 2000
+
+
 async def list_sessions(
     session: AsyncSession,
     *,
@@ -350,8 +354,16 @@ async def list_sessions(
         query = query.where(Session.room_id == room_id)
     if facilitator_id:
         query = query.where(col(Session.facilitator_ids).contains([facilitator_id]))
-    result = await session.exec(query.order_by(col(Session.starts_at)).limit(2000))
-    return [(row[0], row[1]) for row in result.all()]
+    result = await session.exec(query.order_by(col(Session.starts_at)).limit(MAX_SESSIONS + 1))
+    rows = [(row[0], row[1]) for row in result.all()]
+    if len(rows) > MAX_SESSIONS:
+        raise Problem(
+            422,
+            f"More than {MAX_SESSIONS} sessions match: narrow the dates or filter by group, "
+            "room or facilitator.",
+            errors=[{"field": "to", "message": f"range holds over {MAX_SESSIONS} sessions"}],
+        )
+    return rows
 
 
 async def client_sessions(

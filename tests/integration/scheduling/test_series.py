@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend.scheduling import service as scheduling_service
+
 pytestmark = pytest.mark.scheduling
 NY = "America/New_York"
 
@@ -239,3 +241,22 @@ async def test_exdate_and_rdate_through_the_api(
         "1997-09-06T09:00:00-04:00",
         "1997-09-10T09:00:00-04:00",
     ]
+
+
+async def test_a_range_too_wide_is_refused_rather_than_cut_short(
+    client: AsyncTestClient, coordinator, group, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The ceiling is lowered for the test: creating 2,001 sessions would only slow it down.
+    monkeypatch.setattr(scheduling_service, "MAX_SESSIONS", 4)
+    body = _body(group, "FREQ=DAILY;COUNT=6", "2026-03-02T09:00")
+    assert (await client.post("/api/v1/series", json=body, headers=coordinator)).status_code == 201
+    wide = await client.get("/api/v1/sessions", headers=coordinator)
+    assert wide.status_code == 422
+    assert wide.headers["content-type"].startswith("application/problem+json")
+    assert wide.json()["errors"][0]["field"] == "to"
+    narrow = await client.get(
+        "/api/v1/sessions",
+        params={"from": "2026-03-02T00:00:00-05:00", "to": "2026-03-05T00:00:00-05:00"},
+        headers=coordinator,
+    )
+    assert narrow.status_code == 200 and len(narrow.json()) == 3
