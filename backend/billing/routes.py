@@ -52,12 +52,12 @@ def _code(code: ServiceCode) -> ServiceCodeRead:
 
 
 async def _charge_answer(db_session: AsyncSession, charge_id: uuid.UUID) -> Response[ChargeRead]:
+    """One charge as the queue shows it (not the client's whole list filtered down)."""
     charge = await service.get_charge(db_session, charge_id)
-    (read,) = [
-        c
-        for c in await service.charges(db_session, patient_id=charge.patient_id)
-        if c.id == charge_id
-    ]
+    patient = await get_patient(db_session, charge.patient_id)
+    read = ChargeRead.model_validate(
+        charge.model_dump() | {"patient_name": f"{patient.given_name} {patient.family_name}"}
+    )
     return Response(read, headers={"ETag": etag(charge.version)})
 
 
