@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -45,8 +45,13 @@ class Event:
     detail: dict[str, Any] | None = None
 
 
-async def record_many(session: AsyncSession, actor: Actor, events: list[Event]) -> list[AuditEvent]:
-    """Chain several events in three statements (lock, read the head, one batched insert)."""
+async def record_many(session: AsyncSession, actor: Actor, events: list[Event]) -> None:
+    """Chain several events in three statements (lock, read the head, one batched insert).
+
+    The insert is a Core statement: the events are never read back in the request, so
+    the ORM's unit of work would only add time to every audited request."""
+    if not events:
+        return
     await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
     last = (
         await session.execute(
@@ -74,12 +79,10 @@ async def record_many(session: AsyncSession, actor: Actor, events: list[Event]) 
             "detail": event.detail or {},
             "prev_hash": prev_hash,
         }
-        row = AuditEvent(**fields, hash=rules.event_hash(fields))
-        rows.append(row)
-        next_id, prev_hash = next_id + 1, row.hash
-    session.add_all(rows)
-    await session.flush()
-    return rows
+        fields["hash"] = rules.event_hash(fields)
+        rows.append(fields)
+        next_id, prev_hash = next_id + 1, fields["hash"]
+    await session.execute(insert(AuditEvent).values(rows))
 
 
 async def record(
@@ -92,9 +95,10 @@ async def record(
     patient_id: uuid.UUID | None = None,
     outcome: str = "success",
     detail: dict[str, Any] | None = None,
-) -> AuditEvent:
-    event = Event(action, entity, entity_id, patient_id, outcome, detail)
-    return (await record_many(session, actor, [event]))[0]
+) -> None:
+    await record_many(
+        session, actor, [Event(action, entity, entity_id, patient_id, outcome, detail)]
+    )
 
 
 async def record_alone(

@@ -18,7 +18,7 @@ from joserfc.jwk import OctKey
 from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.base import DefineMiddleware
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from backend.accounts.models import AuthSession
 from backend.audit.service import Actor
@@ -113,24 +113,35 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
 async def _touch_session(
     connection: ASGIConnection[Any, Any, Any, Any], settings: Settings, session_id: uuid.UUID
 ) -> None:
-    """Refuse revoked or idle sessions; record activity at most once a minute."""
+    """Refuse revoked or idle sessions; record activity at most once a minute.
+
+    Runs on every request, so it reads two columns on a pooled connection in autocommit
+    (no ORM session, no BEGIN/COMMIT round trips)."""
     now = utcnow()
-    async with connection.app.state.sessions() as session, session.begin():
-        auth_session = await session.get(AuthSession, session_id)
-        if auth_session is None or auth_session.revoked_at is not None:
+    engine = connection.app.state.engine
+    async with engine.connect() as db:
+        db = await db.execution_options(isolation_level="AUTOCOMMIT")
+        found = (
+            await db.execute(
+                select(AuthSession.revoked_at, AuthSession.last_activity_at).where(  # type: ignore[call-overload]
+                    AuthSession.id == session_id
+                )
+            )
+        ).first()
+        if found is None or found.revoked_at is not None:
             raise Problem(
                 401,
                 "This session has ended: sign in again.",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        if now - auth_session.last_activity_at > timedelta(minutes=settings.idle_timeout_minutes):
+        if now - found.last_activity_at > timedelta(minutes=settings.idle_timeout_minutes):
             raise Problem(
                 401,
                 "Signed out after inactivity: sign in again.",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        if now - auth_session.last_activity_at > ACTIVITY_RESOLUTION:
-            await session.execute(
+        if now - found.last_activity_at > ACTIVITY_RESOLUTION:
+            await db.execute(
                 update(AuthSession).where(AuthSession.id == session_id).values(last_activity_at=now)  # type: ignore[arg-type]
             )
 

@@ -75,6 +75,7 @@ def _body(note: dict) -> dict:
     }
 
 
+@pytest.mark.performance
 async def test_note_save_uses_the_same_statements_for_3_or_12_members(
     settings: Settings, make_user
 ) -> None:

@@ -398,6 +398,7 @@ async def test_csv_header_and_rows_match_the_json(client, clinic) -> None:
         assert lines == [[_cell(row[c]) for c in header] for row in rows], name
 
 
+@pytest.mark.performance
 async def test_a_report_runs_the_same_statements_for_small_and_large_data(
     settings: Settings, make_user
 ) -> None:
