@@ -32,6 +32,8 @@ class Settings:
     billing_provider: str = "Demo Behavioral Health|1234567893|123456789|1 Main St|Boston|MA|02110"
     clearinghouse: str = "CLEARINGHOUSE|CLEARHOUSE01"  # receiver name|id
     x12_production: bool = False
+    # A read replica for the reports' queries; None: they read the primary (database_url).
+    reports_database_url: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -49,6 +51,7 @@ def get_settings() -> Settings:
     data_dir = Path(os.environ.get("EMR_DATA_DIR") or PROJECT_ROOT / "var").resolve()
     return Settings(
         database_url=os.environ.get("DATABASE_URL") or None,
+        reports_database_url=os.environ.get("EMR_REPORTS_DATABASE_URL") or None,
         data_dir=data_dir,
         api_url=os.environ.get("EMR_API_URL", "http://127.0.0.1:8000").rstrip("/"),
         max_body_bytes=_int("EMR_MAX_BODY_BYTES", 1_048_576),

@@ -2,7 +2,8 @@
 
 The engine is created inside the app's lifespan (asyncpg connections must not cross
 event loops). Each request gets one session and one transaction: committed when the
-handler returns, rolled back when it raises.
+handler returns, rolled back when it raises. Reports may read from a replica
+(``EMR_REPORTS_DATABASE_URL``) through a second, read-only engine.
 """
 
 from __future__ import annotations
@@ -22,17 +23,23 @@ from backend.config import Settings, async_url
 APP_ROLE = "emr_app"
 
 
-def make_engine(url: str, *, as_app: bool = False) -> AsyncEngine:
-    connect_args = {"server_settings": {"role": APP_ROLE}} if as_app else {}
+def make_engine(url: str, *, as_app: bool = False, read_only: bool = False) -> AsyncEngine:
+    server_settings = {"role": APP_ROLE} if as_app else {}
+    if read_only:
+        server_settings["default_transaction_read_only"] = "on"
     return create_async_engine(
         async_url(url),
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=10,
-        connect_args=connect_args,
+        connect_args={"server_settings": server_settings} if server_settings else {},
         # Statement parameters hold patient data: keep them out of errors and logs.
         hide_parameters=True,
     )
+
+
+def _sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
 def database_lifespan(
@@ -42,13 +49,18 @@ def database_lifespan(
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         assert settings.database_url
         engine = make_engine(settings.database_url, as_app=True)
+        replica = settings.reports_database_url
+        report_engine = make_engine(replica, as_app=True, read_only=True) if replica else None
         app.state.settings = settings
         app.state.engine = engine
-        app.state.sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        app.state.sessions = _sessions(engine)
+        app.state.report_sessions = _sessions(report_engine) if report_engine else None
         try:
             yield
         finally:
             await engine.dispose()
+            if report_engine is not None:
+                await report_engine.dispose()
 
     return lifespan
 
@@ -61,3 +73,15 @@ async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]
         except BaseException:
             await session.rollback()
             raise
+
+
+async def provide_report_session(
+    state: State, db_session: AsyncSession
+) -> AsyncGenerator[AsyncSession, None]:
+    """The session a report's query reads through: the replica's when one is configured,
+    else the request's own. Writes (the audit event of the read) stay on ``db_session``."""
+    if state.report_sessions is None:
+        yield db_session
+        return
+    async with state.report_sessions() as session:
+        yield session

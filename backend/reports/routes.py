@@ -2,7 +2,8 @@
 
 Who sees whose rows is declared on the route: ``report_policy`` names the roles allowed and
 those that see everyone's rows; the others allowed see their own (``clinician_id`` is
-forced to themselves). Every call, JSON or CSV, is audited with its filters."""
+forced to themselves). Every call, JSON or CSV, is audited with its filters, on the primary;
+the query itself reads through ``reads``: the replica when EMR_REPORTS_DATABASE_URL is set."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.audit.service import record
 from backend.config import Settings
 from backend.db.base import utcnow
+from backend.db.session import provide_report_session
 from backend.lib.auth import Principal, request_actor
 from backend.lib.policy import allow
 from backend.lib.problems import Problem
@@ -133,84 +135,119 @@ def _csv(name: ReportName, model: type[BaseModel], rows: Sequence[BaseModel]) ->
 class ReportController(Controller):
     path = "/api/v1/reports"
     tags = ["reports"]
-    dependencies = {"where": Provide(provide_filter, sync_to_thread=False)}
+    dependencies = {
+        "where": Provide(provide_filter, sync_to_thread=False),
+        "reads": Provide(provide_report_session),
+    }
 
     @get("/attendance", opt=CLINICAL, summary="Attendance rate and no-shows by group or client")
     async def attendance(
         self,
         request: AnyRequest,
         db_session: AsyncSession,
+        reads: AsyncSession,
         where: ReportFilter,
         by: AttendanceBy = AttendanceBy.GROUP,
     ) -> list[AttendanceRow]:
         await _audit(request, db_session, ReportName.ATTENDANCE, where, by=by.value)
-        return await queries.attendance(db_session, where, by)
+        return await queries.attendance(reads, where, by)
 
     @get("/attendance.csv", opt=CLINICAL, summary="Attendance as CSV", media_type="text/csv")
     async def attendance_csv(
         self,
         request: AnyRequest,
         db_session: AsyncSession,
+        reads: AsyncSession,
         where: ReportFilter,
         by: AttendanceBy = AttendanceBy.GROUP,
     ) -> Response[str]:
         await _audit(request, db_session, ReportName.ATTENDANCE, where, by=by.value, format="csv")
-        rows = await queries.attendance(db_session, where, by)
+        rows = await queries.attendance(reads, where, by)
         return _csv(ReportName.ATTENDANCE, AttendanceRow, rows)
 
     @get("/census", opt=CLINICAL, summary="Clients in treatment on a day, by level of care")
     async def census(
-        self, request: AnyRequest, db_session: AsyncSession, where: ReportFilter
+        self,
+        request: AnyRequest,
+        db_session: AsyncSession,
+        reads: AsyncSession,
+        where: ReportFilter,
     ) -> list[CensusRow]:
         await _audit(request, db_session, ReportName.CENSUS, where)
-        return await queries.census(db_session, where)
+        return await queries.census(reads, where)
 
     @get("/census.csv", opt=CLINICAL, summary="Census as CSV", media_type="text/csv")
     async def census_csv(
-        self, request: AnyRequest, db_session: AsyncSession, where: ReportFilter
+        self,
+        request: AnyRequest,
+        db_session: AsyncSession,
+        reads: AsyncSession,
+        where: ReportFilter,
     ) -> Response[str]:
         await _audit(request, db_session, ReportName.CENSUS, where, format="csv")
-        rows = await queries.census(db_session, where)
+        rows = await queries.census(reads, where)
         return _csv(ReportName.CENSUS, CensusRow, rows)
 
     @get("/unsigned-notes", opt=CLINICAL, summary="Unsigned and late notes by staff")
     async def unsigned_notes(
-        self, request: AnyRequest, db_session: AsyncSession, where: ReportFilter, settings: Settings
+        self,
+        request: AnyRequest,
+        db_session: AsyncSession,
+        reads: AsyncSession,
+        where: ReportFilter,
+        settings: Settings,
     ) -> list[UnsignedNotesRow]:
         await _audit(request, db_session, ReportName.UNSIGNED_NOTES, where)
-        return await queries.unsigned_notes(db_session, where, utcnow(), _late_after(settings))
+        return await queries.unsigned_notes(reads, where, utcnow(), _late_after(settings))
 
     @get(
         "/unsigned-notes.csv", opt=CLINICAL, summary="Unsigned notes as CSV", media_type="text/csv"
     )
     async def unsigned_notes_csv(
-        self, request: AnyRequest, db_session: AsyncSession, where: ReportFilter, settings: Settings
+        self,
+        request: AnyRequest,
+        db_session: AsyncSession,
+        reads: AsyncSession,
+        where: ReportFilter,
+        settings: Settings,
     ) -> Response[str]:
         await _audit(request, db_session, ReportName.UNSIGNED_NOTES, where, format="csv")
-        rows = await queries.unsigned_notes(db_session, where, utcnow(), _late_after(settings))
+        rows = await queries.unsigned_notes(reads, where, utcnow(), _late_after(settings))
         return _csv(ReportName.UNSIGNED_NOTES, UnsignedNotesRow, rows)
 
     @get("/plans-due", opt=CLINICAL, summary="Plan reviews due within 7 days or overdue")
     async def plans_due(
-        self, request: AnyRequest, db_session: AsyncSession, where: ReportFilter
+        self,
+        request: AnyRequest,
+        db_session: AsyncSession,
+        reads: AsyncSession,
+        where: ReportFilter,
     ) -> list[PlansDueRow]:
         await _audit(request, db_session, ReportName.PLANS_DUE, where)
-        return await queries.plans_due(db_session, where)
+        return await queries.plans_due(reads, where)
 
     @get("/plans-due.csv", opt=CLINICAL, summary="Plans due as CSV", media_type="text/csv")
     async def plans_due_csv(
-        self, request: AnyRequest, db_session: AsyncSession, where: ReportFilter
+        self,
+        request: AnyRequest,
+        db_session: AsyncSession,
+        reads: AsyncSession,
+        where: ReportFilter,
     ) -> Response[str]:
         await _audit(request, db_session, ReportName.PLANS_DUE, where, format="csv")
-        rows = await queries.plans_due(db_session, where)
+        rows = await queries.plans_due(reads, where)
         return _csv(ReportName.PLANS_DUE, PlansDueRow, rows)
 
     @get("/assessments-due", opt=CLINICAL, summary="Scheduled assessments due or overdue")
     async def assessments_due(
-        self, request: AnyRequest, db_session: AsyncSession, where: ReportFilter
+        self,
+        request: AnyRequest,
+        db_session: AsyncSession,
+        reads: AsyncSession,
+        where: ReportFilter,
     ) -> list[AssessmentsDueRow]:
         await _audit(request, db_session, ReportName.ASSESSMENTS_DUE, where)
-        return await queries.assessments_due(db_session, where)
+        return await queries.assessments_due(reads, where)
 
     @get(
         "/assessments-due.csv",
@@ -219,48 +256,72 @@ class ReportController(Controller):
         media_type="text/csv",
     )
     async def assessments_due_csv(
-        self, request: AnyRequest, db_session: AsyncSession, where: ReportFilter
+        self,
+        request: AnyRequest,
+        db_session: AsyncSession,
+        reads: AsyncSession,
+        where: ReportFilter,
     ) -> Response[str]:
         await _audit(request, db_session, ReportName.ASSESSMENTS_DUE, where, format="csv")
-        rows = await queries.assessments_due(db_session, where)
+        rows = await queries.assessments_due(reads, where)
         return _csv(ReportName.ASSESSMENTS_DUE, AssessmentsDueRow, rows)
 
     @get("/outcomes", opt=CLINICAL, summary="PHQ-9 and GAD-7 change from baseline, by program")
     async def outcomes(
-        self, request: AnyRequest, db_session: AsyncSession, where: ReportFilter
+        self,
+        request: AnyRequest,
+        db_session: AsyncSession,
+        reads: AsyncSession,
+        where: ReportFilter,
     ) -> list[OutcomeRow]:
         await _audit(request, db_session, ReportName.OUTCOMES, where)
-        return await queries.outcomes(db_session, where)
+        return await queries.outcomes(reads, where)
 
     @get("/outcomes.csv", opt=CLINICAL, summary="Outcomes as CSV", media_type="text/csv")
     async def outcomes_csv(
-        self, request: AnyRequest, db_session: AsyncSession, where: ReportFilter
+        self,
+        request: AnyRequest,
+        db_session: AsyncSession,
+        reads: AsyncSession,
+        where: ReportFilter,
     ) -> Response[str]:
         await _audit(request, db_session, ReportName.OUTCOMES, where, format="csv")
-        rows = await queries.outcomes(db_session, where)
+        rows = await queries.outcomes(reads, where)
         return _csv(ReportName.OUTCOMES, OutcomeRow, rows)
 
     @get("/billable-units", opt=BILLING, summary="Units and amount by clinician and code")
     async def billable_units(
-        self, request: AnyRequest, db_session: AsyncSession, where: ReportFilter
+        self,
+        request: AnyRequest,
+        db_session: AsyncSession,
+        reads: AsyncSession,
+        where: ReportFilter,
     ) -> list[BillableUnitsRow]:
         await _audit(request, db_session, ReportName.BILLABLE_UNITS, where)
-        return await queries.billable_units(db_session, where)
+        return await queries.billable_units(reads, where)
 
     @get("/billable-units.csv", opt=BILLING, summary="Billable units as CSV", media_type="text/csv")
     async def billable_units_csv(
-        self, request: AnyRequest, db_session: AsyncSession, where: ReportFilter
+        self,
+        request: AnyRequest,
+        db_session: AsyncSession,
+        reads: AsyncSession,
+        where: ReportFilter,
     ) -> Response[str]:
         await _audit(request, db_session, ReportName.BILLABLE_UNITS, where, format="csv")
-        rows = await queries.billable_units(db_session, where)
+        rows = await queries.billable_units(reads, where)
         return _csv(ReportName.BILLABLE_UNITS, BillableUnitsRow, rows)
 
     @get("/charges-by-status", opt=BILLING, summary="Charge count and amount by status")
     async def charges_by_status(
-        self, request: AnyRequest, db_session: AsyncSession, where: ReportFilter
+        self,
+        request: AnyRequest,
+        db_session: AsyncSession,
+        reads: AsyncSession,
+        where: ReportFilter,
     ) -> list[ChargeStatusRow]:
         await _audit(request, db_session, ReportName.CHARGES_BY_STATUS, where)
-        return await queries.charges_by_status(db_session, where)
+        return await queries.charges_by_status(reads, where)
 
     @get(
         "/charges-by-status.csv",
@@ -269,8 +330,12 @@ class ReportController(Controller):
         media_type="text/csv",
     )
     async def charges_by_status_csv(
-        self, request: AnyRequest, db_session: AsyncSession, where: ReportFilter
+        self,
+        request: AnyRequest,
+        db_session: AsyncSession,
+        reads: AsyncSession,
+        where: ReportFilter,
     ) -> Response[str]:
         await _audit(request, db_session, ReportName.CHARGES_BY_STATUS, where, format="csv")
-        rows = await queries.charges_by_status(db_session, where)
+        rows = await queries.charges_by_status(reads, where)
         return _csv(ReportName.CHARGES_BY_STATUS, ChargeStatusRow, rows)
