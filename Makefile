@@ -54,8 +54,9 @@ test: lint typecheck unit e2e
 clean:
 	rm -rf $(VENV) .web var
 
-# Speed is measured by scripts that print ratios against a baseline in the same run.
+# Speed is measured against baselines in the same run (docs/performance.md): `emr bench`
+# seeds a 5,000-client clinic into its own database and drives the API with N workers;
+# bench_ui times the schedule and group-note pages in Chromium against the login page.
 bench: setup
-	$(BIN)/python -m tests.bench.bench_series
-	$(BIN)/python -m tests.bench.bench_note
-	$(BIN)/python -m tests.bench.bench_reports
+	$(BIN)/emr bench --explain
+	$(BIN)/python -m tests.bench.bench_ui

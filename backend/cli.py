@@ -140,6 +140,9 @@ def api(host: str, port: int, workers: int) -> None:
         workers=workers,
         log_level="warning",
         access_log=False,
+        # A new worker imports the whole app before it can answer the supervisor's health
+        # check; on a busy 2-core machine that takes longer than uvicorn's default 5 s.
+        timeout_worker_healthcheck=30,
     )
 
 
@@ -246,6 +249,118 @@ def seed_demo(force: bool, if_empty: bool) -> None:
         click.echo("demo data already present: nothing added")
     else:
         click.echo(f"seeded {report.patients} demo clients")
+
+
+@seed.command("scale")
+@click.option("--clients", default=5000, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--groups", default=200, show_default=True, type=click.IntRange(min=1), help="Of 12 places."
+)
+@click.option(
+    "--weeks",
+    default=52,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Of history, ending yesterday (the next two weeks are scheduled too).",
+)
+@click.option(
+    "--seed",
+    "seed_value",
+    default=42,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="The same seed on the same day gives the same data.",
+)
+def seed_scale(clients: int, groups: int, weeks: int, seed_value: int) -> None:
+    """A realistic organisation of any size, for benchmarks: staff, groups, sessions,
+    attendance, notes, plans, measures and charges. Needs a database without patients."""
+    import time
+
+    from backend.scale import SCALE_PASSWORD, OrganisationExists
+    from backend.scale import seed_scale as generate
+
+    url = prepared_database()
+    started = time.perf_counter()
+    try:
+        counts = asyncio.run(
+            generate(
+                url,
+                clients=clients,
+                groups=groups,
+                weeks=weeks,
+                seed=seed_value,
+                timezone=get_settings().timezone,
+            )
+        )
+    except OrganisationExists as error:
+        raise click.ClickException(
+            f"{error} Refusing to add generated data: use an empty database "
+            "(for example EMR_DATA_DIR=/tmp/emr-scale)."
+        ) from error
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    for table, rows in counts.items():
+        click.echo(f"{table:<22}{rows:>10}")
+    click.echo(f"{'total':<22}{sum(counts.values()):>10}")
+    click.echo(f"seeded in {time.perf_counter() - started:.1f} s")
+    click.echo(f"staff sign in as scale-clinician-001 (and so on) with {SCALE_PASSWORD}")
+
+
+@main.command()
+@click.option("--workers", default=2, show_default=True, help="API worker processes.")
+@click.option("--concurrency", default=8, show_default=True, help="Simulated users under load.")
+@click.option("--seconds", default=5.0, show_default=True, help="Load phase per scenario.")
+@click.option("--rounds", default=200, show_default=True, help="Timed requests, one user.")
+@click.option("--clients", default=5000, show_default=True)
+@click.option("--groups", default=200, show_default=True)
+@click.option("--weeks", default=52, show_default=True)
+@click.option("--reuse", is_flag=True, help="Keep the last bench database (skip the seed).")
+@click.option("--explain", is_flag=True, help="Also write the hot queries' plans.")
+@click.option("--only", default="", help="Only the scenarios whose name contains this text.")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Results file (default <EMR_DATA_DIR>/bench/results.json).",
+)
+def bench(
+    workers: int,
+    concurrency: int,
+    seconds: float,
+    rounds: int,
+    clients: int,
+    groups: int,
+    weeks: int,
+    reuse: bool,
+    explain: bool,
+    only: str,
+    json_path: Path | None,
+) -> None:
+    """Seed a clinic (`emr seed scale`) into the bench's own embedded database, serve the
+    API with N workers and measure every scenario against two baselines: a bare Litestar
+    endpoint and a raw asyncpg primary-key query (docs/performance.md)."""
+    import time
+
+    from backend.bench import run as bench_run
+    from backend.scale import seed_scale as generate
+
+    home = get_settings().data_dir / "bench"
+    url, fresh = bench_run.bench_database(home, reuse=reuse)
+    if fresh:
+        started = time.perf_counter()
+        counts = asyncio.run(generate(url, clients=clients, groups=groups, weeks=weeks))
+        click.echo(
+            f"seeded {sum(counts.values()):,} rows ({counts['patient']:,} clients) "
+            f"in {time.perf_counter() - started:.0f} s",
+            err=True,
+        )
+    options = bench_run.Options(
+        workers=workers, concurrency=concurrency, seconds=seconds, rounds=rounds, only=only
+    )
+    results = bench_run.run(url, options, json_path or home / "results.json", explain=explain)
+    if any(r.errors for r in results):
+        sys.exit(1)
 
 
 @main.command("import")

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import asyncpg
 import httpx
@@ -42,6 +43,7 @@ class Options:
     rounds: int = 200
     warmup: int = 20
     host: str = "127.0.0.1"
+    only: str = ""  # run the scenarios whose name contains this (baselines always run)
 
 
 def free_port() -> int:
@@ -135,11 +137,13 @@ async def _records(url: str, clinician_id: str) -> tuple[list[str], list[str], l
     finally:
         await conn.close()
     # A typo a user makes: one letter of the family name dropped.
-    typos = [f"{g}+{f[:2] + f[3:] if len(f) > 4 else f}".replace(" ", "+") for g, f in names]
+    typos = [quote_plus(f"{g} {f[:2] + f[3:] if len(f) > 4 else f}") for g, f in names]
     return [r[0] for r in plans], [r[0] for r in patients], typos
 
 
-async def _measure_all(url: str, options: Options, api_port: int, bare_port: int) -> list[Result]:
+async def _measure_all(
+    url: str, options: Options, api_port: int, bare_port: int
+) -> tuple[list[Result], scenarios.Target, dict[str, str]]:
     people = await _seeded_people(url)
     for username, _ in people.values():
         await admin.reset_password(url, username, PASSWORD)
@@ -175,6 +179,8 @@ async def _measure_all(url: str, options: Options, api_port: int, bare_port: int
         scenarios.patient_search(target),
         scenarios.report(target, yesterday),
     ]
+    if options.only:
+        runs = [r for r in runs if r.kind == "baseline" or options.only in r.name]
     results = []
     for scenario in runs:
         print(f"… {scenario.name}", file=sys.stderr, flush=True)
@@ -187,7 +193,9 @@ async def _measure_all(url: str, options: Options, api_port: int, bare_port: int
                 seconds=options.seconds,
             )
         )
-    return results
+    usernames = {role: name for role, (name, _) in people.items()}
+    usernames |= {role: name for role, (name, _) in BENCH_USERS.items()}
+    return results, target, usernames
 
 
 def table(results: list[Result]) -> str:
@@ -213,7 +221,7 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def run(url: str, options: Options, results_path: Path) -> list[Result]:
+def run(url: str, options: Options, results_path: Path, *, explain: bool = False) -> list[Result]:
     """Serve the API and the bare baseline against ``url`` (already seeded) and measure."""
     for username, roles in BENCH_USERS.values():
         asyncio.run(admin.create_user(url, username, PASSWORD, roles, username))
@@ -248,7 +256,17 @@ def run(url: str, options: Options, results_path: Path) -> list[Result]:
         serving(api, env, f"http://{options.host}:{api_port}/api/v1/health"),
         serving(bare, env, f"http://{options.host}:{bare_port}/bare"),
     ):
-        results = asyncio.run(_measure_all(url, options, api_port, bare_port))
+        results, target, usernames = asyncio.run(_measure_all(url, options, api_port, bare_port))
+        report(results, options, results_path)
+        if explain:  # while the API still runs: the note scenario's draft is read through it
+            plans_path = results_path.with_name("plans.md")
+            plans_path.write_text(asyncio.run(_explain(url, target, usernames)))
+            print(f"query plans written to {plans_path}")
+    return results
+
+
+def report(results: list[Result], options: Options, results_path: Path) -> None:
+    """Print the table and the errors; write the results as JSON."""
     print(table(results))
     for r in results:
         if r.errors:
@@ -264,5 +282,99 @@ def run(url: str, options: Options, results_path: Path) -> list[Result]:
         ],
     }
     results_path.write_text(json.dumps(document, indent=2))
-    print(f"results written to {results_path}")
-    return results
+    print(f"results written to {results_path}", flush=True)
+
+
+def bench_database(data_dir: Path, *, reuse: bool) -> tuple[str, bool]:
+    """The bench's own embedded server (apart from the working database) and a fresh
+    ``emr_bench`` database at the newest migration; with ``reuse``, an existing one is
+    kept. Returns its URL and whether it still needs the seed."""
+    from backend.db import migrate
+    from backend.db.embedded import start_embedded
+
+    admin_url = start_embedded(data_dir, database="postgres")
+
+    async def recreate() -> bool:
+        conn = await asyncpg.connect(admin_url)
+        try:
+            exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = 'emr_bench'")
+            if exists and reuse:
+                return False
+            await conn.execute("DROP DATABASE IF EXISTS emr_bench WITH (FORCE)")
+            await conn.execute("CREATE DATABASE emr_bench")
+            return True
+        finally:
+            await conn.close()
+
+    fresh = asyncio.run(recreate())
+    url = start_embedded(data_dir, database="emr_bench")
+    if fresh:
+        migrate.upgrade(url)
+    return url, fresh
+
+
+async def _explain(url: str, target: scenarios.Target, usernames: dict[str, str]) -> str:
+    """One representative request per scenario, its reads under EXPLAIN (ANALYZE, BUFFERS)."""
+    from backend.bench import explain
+
+    async def sign_in(client: httpx.AsyncClient, role: str) -> str:
+        body = {"username": usernames[role], "password": PASSWORD}
+        return str((await client.post("/api/v1/auth/token", json=body)).json()["access_token"])
+
+    monday = date.today() - timedelta(days=date.today().weekday())
+    month = (date.today() - timedelta(days=30)).isoformat()
+    week = (
+        f"/api/v1/sessions?facilitator_id={target.facilitator_id}&from={monday}T00:00:00Z"
+        f"&to={monday + timedelta(days=7)}T00:00:00Z"
+    )
+    conn = await asyncpg.connect(url)
+    try:  # the newest draft the note scenario saved, as the UI would send it back
+        note_id, group_id = await conn.fetchrow(
+            """SELECT n.id::text, s.group_id::text FROM group_note n
+               JOIN group_session s ON s.id = n.session_id
+               WHERE n.status = 'draft' ORDER BY n.created_at DESC LIMIT 1"""
+        )
+    finally:
+        await conn.close()
+    api = target.connection("staff")
+    note = (await api.request("GET", f"/api/v1/notes/{note_id}")).json()
+    await api.close()
+    save = {
+        "version": note["version"],
+        "shared": {"topic": "Explained"},
+        "entries": [
+            {"patient_id": e["patient_id"], "version": e["version"], "narrative": "Explained"}
+            for e in note["entries"]
+        ],
+    }
+    requests: list[tuple[str, explain.Request]] = [
+        ("clinician", ("read a treatment plan", "GET", f"/api/v1/plans/{target.plans[0]}", None)),
+        (
+            "clinician",
+            ("chart summary", "GET", f"/api/v1/patients/{target.patients[0]}/summary", None),
+        ),
+        ("facilitator", ("a facilitator's week", "GET", week, None)),
+        ("staff", ("save a 12-member group note", "PUT", f"/api/v1/notes/{note_id}", save)),
+        (
+            "clinician",
+            ("fuzzy patient search", "GET", f"/api/v1/patients?q={target.names[0]}", None),
+        ),
+        (
+            "supervisor",
+            (
+                "report: attendance, 30 days",
+                "GET",
+                f"/api/v1/reports/attendance?from={month}",
+                None,
+            ),
+        ),
+    ]
+    series = {
+        "group_id": group_id,
+        "rrule": "FREQ=WEEKLY;BYDAY=MO,WE,FR;COUNT=48",
+        "timezone": scenarios.ZONE,
+        "start_local": "2600-01-05T09:00",  # clear of the series scenario's dates
+        "duration_minutes": 180,
+    }
+    requests.insert(4, ("staff", ("create a 48-session series", "POST", "/api/v1/series", series)))
+    return await explain.plans(url, requests, sign_in)

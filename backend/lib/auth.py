@@ -18,9 +18,8 @@ from joserfc.jwk import OctKey
 from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.base import DefineMiddleware
-from sqlalchemy import select, update
+from sqlalchemy import text
 
-from backend.accounts.models import AuthSession
 from backend.audit.service import Actor
 from backend.config import Settings
 from backend.db.base import utcnow
@@ -29,6 +28,9 @@ from shared.enums import Role
 
 ALGORITHM = "HS256"
 ACTIVITY_RESOLUTION = timedelta(seconds=60)
+# Built once: every request runs the first, and the second at most once a minute.
+_SESSION = text("SELECT revoked_at, last_activity_at FROM auth_session WHERE id = :id")
+_TOUCH = text("UPDATE auth_session SET last_activity_at = :now WHERE id = :id")
 
 
 @dataclass(frozen=True)
@@ -59,19 +61,33 @@ def issue_access_token(settings: Settings, principal: Principal) -> str:
     return jwt.encode({"alg": ALGORITHM}, claims, _key(settings), algorithms=[ALGORITHM])
 
 
+# Verified tokens (signature and claims) until they expire: a token is immutable, so only
+# its expiry needs checking again; whether its session is still open is checked in the
+# database on every request. Bounded: cleared when full.
+_VERIFIED: dict[tuple[str, str], tuple[Principal, int]] = {}
+_VERIFIED_MAX = 4096
+
+
 def read_access_token(settings: Settings, token: str) -> Principal:
+    known = _VERIFIED.get((settings.secret_key, token))
+    if known is not None and known[1] > utcnow().timestamp():
+        return known[0]
     try:
         claims = jwt.decode(token, _key(settings), algorithms=[ALGORITHM]).claims
         jwt.JWTClaimsRegistry(exp={"essential": True}, sub={"essential": True}).validate(claims)
         if claims.get("typ") != "access":
             raise ValueError("not an access token")
-        return Principal(
+        principal = Principal(
             user_id=uuid.UUID(claims["sub"]),
             username=str(claims["name"]),
             roles=frozenset(Role(r) for r in claims.get("roles", [])),
             session_id=uuid.UUID(claims["sid"]),
             mfa_enrolment_pending=bool(claims.get("mfa_pending")),
         )
+        if len(_VERIFIED) >= _VERIFIED_MAX:
+            _VERIFIED.clear()
+        _VERIFIED[(settings.secret_key, token)] = (principal, int(claims["exp"]))
+        return principal
     except (JoseError, ValueError, KeyError, TypeError) as exc:
         raise Problem(
             401,
@@ -121,13 +137,7 @@ async def _touch_session(
     engine = connection.app.state.engine
     async with engine.connect() as db:
         db = await db.execution_options(isolation_level="AUTOCOMMIT")
-        found = (
-            await db.execute(
-                select(AuthSession.revoked_at, AuthSession.last_activity_at).where(  # type: ignore[call-overload]
-                    AuthSession.id == session_id
-                )
-            )
-        ).first()
+        found = (await db.execute(_SESSION, {"id": session_id})).first()
         if found is None or found.revoked_at is not None:
             raise Problem(
                 401,
@@ -141,9 +151,7 @@ async def _touch_session(
                 headers={"WWW-Authenticate": "Bearer"},
             )
         if now - found.last_activity_at > ACTIVITY_RESOLUTION:
-            await db.execute(
-                update(AuthSession).where(AuthSession.id == session_id).values(last_activity_at=now)  # type: ignore[arg-type]
-            )
+            await db.execute(_TOUCH, {"id": session_id, "now": now})
 
 
 def auth_middleware() -> DefineMiddleware:

@@ -48,13 +48,16 @@ def _refresh_keys(patient: Patient) -> None:
     patient.phone_digits = rules.phone_key([p["number"] for p in patient.phones])
 
 
+# Built once (it guards every chart read); run on the session's connection, without the ORM.
+_ON_CARE_TEAM = text(
+    "SELECT 1 FROM care_team_member WHERE user_id = :user_id AND patient_id = :patient_id LIMIT 1"
+)
+
+
 async def on_care_team(session: AsyncSession, user_id: uuid.UUID, patient_id: uuid.UUID) -> bool:
-    result = await session.exec(
-        select(CareTeamMember.id).where(
-            CareTeamMember.user_id == user_id, CareTeamMember.patient_id == patient_id
-        )
-    )
-    return result.first() is not None
+    db = await session.connection()
+    found = await db.execute(_ON_CARE_TEAM, {"user_id": user_id, "patient_id": patient_id})
+    return found.first() is not None
 
 
 access.RELATIONSHIPS.append(on_care_team)
@@ -177,14 +180,17 @@ async def update(
     return patient
 
 
+# The name filter uses only operators the trigram GIN index answers (%, <%, LIKE), so a
+# search is a bitmap OR of index scans instead of scoring every client; without a name
+# the filter is left out entirely (an "OR :q = ''" would defeat the index).
+_NAME_FILTER = """search_name % :q OR :q <% search_name OR search_name LIKE :pattern"""
 _SEARCH_SQL = """
 WITH hits AS (
     SELECT id, mrn_number, given_name, family_name, preferred_name, birth_date, status,
            (position(:q in search_name) > 0) AS exact,
            CASE WHEN :q = '' THEN 1.0 ELSE similarity(search_name, :q) END AS score
     FROM patient
-    WHERE (:q = '' OR search_name % :q OR position(:q in search_name) > 0
-           OR word_similarity(:q, search_name) >= 0.5)
+    WHERE ({names})
       AND (CAST(:mrn AS integer) IS NULL OR mrn_number = :mrn)
       AND (CAST(:birth_date AS date) IS NULL OR birth_date = :birth_date)
       AND (:phone = '' OR position(:phone in phone_digits) > 0)
@@ -195,6 +201,21 @@ WHERE CAST(:after_id AS uuid) IS NULL
 ORDER BY exact DESC, score DESC, id DESC
 LIMIT :limit
 """
+_BY_NAME = text(_SEARCH_SQL.format(names=_NAME_FILTER))
+_ANY_NAME = text(_SEARCH_SQL.format(names="true"))
+# For this transaction only: the thresholds of % and <%, and no sequential scan. The
+# planner prices scoring every row of a few thousand clients below three trigram index
+# scans, but at 5,000 clients the scan is ~6x slower (docs/performance.md).
+_THRESHOLDS = text(
+    "SELECT set_config('pg_trgm.similarity_threshold', '0.2', true),"
+    " set_config('pg_trgm.word_similarity_threshold', '0.5', true),"
+    " set_config('enable_seqscan', 'off', true)"
+)
+
+
+def _like_pattern(folded: str) -> str:
+    escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def _mrn_number(value: str | None) -> int | None:
@@ -229,8 +250,10 @@ async def search(
                 "The cursor is not valid: start the search again.",
                 errors=[{"field": "cursor", "message": "invalid"}],
             ) from exc
+    folded = rules.fold(q)
     params: dict[str, Any] = {
-        "q": rules.fold(q),
+        "q": folded,
+        "pattern": _like_pattern(folded),
         "mrn": _mrn_number(mrn_value),
         "birth_date": birth_date,
         "phone": phone_digits(phone or ""),
@@ -239,8 +262,8 @@ async def search(
         "after_id": uuid.UUID(after[2]) if after else None,
         "limit": limit + 1,
     }
-    await session.execute(text("SET LOCAL pg_trgm.similarity_threshold = 0.2"))
-    rows = (await session.execute(text(_SEARCH_SQL), params)).mappings().all()
+    await session.execute(_THRESHOLDS)
+    rows = (await session.execute(_BY_NAME if folded else _ANY_NAME, params)).mappings().all()
     page, more = rows[:limit], len(rows) > limit
     items = [
         PatientListItem(

@@ -15,6 +15,8 @@ from backend.lib.policy import PUBLIC
 from backend.lib.problems import Problem
 from shared.schemas.system import HealthRead
 
+VERSION = version("emr")  # read once: importlib.metadata scans sys.path on every call
+
 SWAGGER_DIR = Path(__file__).parent / "swagger_ui"
 OPENAPI_JSON = "/api/schema/openapi.json"
 ASSETS = "/api/docs/assets"
@@ -39,7 +41,7 @@ class SystemController(Controller):
             await db_session.execute(text("SELECT 1"))
         except (SQLAlchemyError, OSError) as exc:
             raise Problem(503, "The database is not reachable.", database="unavailable") from exc
-        return HealthRead(status="ok", database="ok", version=version("emr"))
+        return HealthRead(status="ok", database="ok", version=VERSION)
 
     @get("/docs", opt=PUBLIC, media_type=MediaType.HTML, include_in_schema=False)
     async def docs(self) -> str:

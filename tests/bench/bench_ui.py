@@ -32,7 +32,7 @@ from typing import Any
 
 from playwright.sync_api import Page, sync_playwright
 
-from tests.bench.bench_series import _percentile
+from backend.bench.load import percentile as _percentile
 from tests.e2e.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
