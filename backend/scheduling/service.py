@@ -345,7 +345,11 @@ async def list_sessions(
 ) -> list[tuple[Session, str]]:
     query: Any = select(Session, Group.name).join(Group, col(Group.id) == col(Session.group_id))
     if start:
-        query = query.where(col(Session.ends_at) > start)
+        # No session lasts over MAX_DURATION, so the lower bound on starts_at is exact and
+        # lets the starts_at index read one period instead of everything before ``end``.
+        query = query.where(
+            col(Session.ends_at) > start, col(Session.starts_at) > start - rules.MAX_DURATION
+        )
     if end:
         query = query.where(col(Session.starts_at) < end)
     if group_id:
