@@ -89,6 +89,8 @@ async def record_many(session: AsyncSession, actor: Actor, events: list[Event]) 
     the ORM's unit of work would only add time to every audited request."""
     if not events:
         return
+    # The audited change first: the Core statements below do not autoflush the session.
+    await session.flush()
     db = await session.connection()  # Core on the session's transaction: no ORM layer
     await db.execute(_LOCK, {"key": AUDIT_LOCK_KEY})
     last = (await db.execute(_HEAD)).first()

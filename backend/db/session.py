@@ -29,7 +29,7 @@ def make_engine(url: str, *, as_app: bool = False, read_only: bool = False) -> A
         server_settings["default_transaction_read_only"] = "on"
     return create_async_engine(
         async_url(url),
-        pool_pre_ping=False,
+        pool_pre_ping=True,
         pool_size=10,
         max_overflow=10,
         connect_args={"server_settings": server_settings} if server_settings else {},

@@ -48,15 +48,14 @@ def _refresh_keys(patient: Patient) -> None:
     patient.phone_digits = rules.phone_key([p["number"] for p in patient.phones])
 
 
-# Built once (it guards every chart read); run on the session's connection, without the ORM.
+# Built once: it guards every chart read.
 _ON_CARE_TEAM = text(
     "SELECT 1 FROM care_team_member WHERE user_id = :user_id AND patient_id = :patient_id LIMIT 1"
 )
 
 
 async def on_care_team(session: AsyncSession, user_id: uuid.UUID, patient_id: uuid.UUID) -> bool:
-    db = await session.connection()
-    found = await db.execute(_ON_CARE_TEAM, {"user_id": user_id, "patient_id": patient_id})
+    found = await session.execute(_ON_CARE_TEAM, {"user_id": user_id, "patient_id": patient_id})
     return found.first() is not None
 
 
