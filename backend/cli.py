@@ -355,6 +355,7 @@ def bench(
             f"in {time.perf_counter() - started:.0f} s",
             err=True,
         )
+        bench_run.settle(url)
     options = bench_run.Options(
         workers=workers, concurrency=concurrency, seconds=seconds, rounds=rounds, only=only
     )
