@@ -62,18 +62,24 @@ async def plans(
                 raise RuntimeError(f"{name}: {response.status_code} {response.text[:200]}")
     conn = await asyncpg.connect(url)
     try:
-        current = None
-        for name, statement, parameters in captured:
-            head = statement.lstrip().split(None, 1)[0].upper()
-            if head not in ("SELECT", "WITH") or "pg_advisory" in statement:
-                continue
-            if name != current:
-                out.append(f"\n## {name}\n")
-                current = name
-            rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", *parameters)
-            out.append("```sql\n" + " ".join(statement.split())[:600] + "\n```\n```")
-            out.extend(r[0] for r in rows)
-            out.append("```\n")
+        for name in dict.fromkeys(label for label, _, _ in captured):
+            out.append(f"\n## {name}\n")
+            # One transaction per request, replaying its settings (the search's set_config)
+            # so each read is planned as it was in the request; rolled back afterwards.
+            async with conn.transaction():
+                for label, statement, parameters in captured:
+                    if label != name:
+                        continue
+                    if "set_config(" in statement:
+                        await conn.execute(statement, *parameters)
+                        continue
+                    head = statement.lstrip().split(None, 1)[0].upper()
+                    if head not in ("SELECT", "WITH") or "pg_advisory" in statement:
+                        continue
+                    rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", *parameters)
+                    out.append("```sql\n" + " ".join(statement.split())[:600] + "\n```\n```")
+                    out.extend(r[0] for r in rows)
+                    out.append("```\n")
     finally:
         await conn.close()
     return "\n".join(out)
