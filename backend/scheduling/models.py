@@ -99,8 +99,8 @@ class Booking(SQLModel, table=True):
 
     __tablename__ = "booking"
     __table_args__ = (
+        # Resource ids are UUIDs, unique across kinds: the kind would only slow the check.
         ExcludeConstraint(
-            ("resource_kind", "="),
             ("resource_id", "="),
             ("during", "&&"),
             using="gist",
