@@ -31,22 +31,7 @@ _HEAD = (
 )
 # All events of a request in one statement of one row per array element: the same
 # compiled statement for 1 or 25 events (a search lists 25 clients, one event each).
-_COLUMNS = (
-    "id",
-    "occurred_at",
-    "actor_id",
-    "actor_username",
-    "action",
-    "entity",
-    "entity_id",
-    "patient_id",
-    "outcome",
-    "ip",
-    "user_agent",
-    "detail",
-    "prev_hash",
-    "hash",
-)
+_COLUMNS = (*rules.CHAINED_FIELDS, "hash")  # the insert below lists them in this order
 _INSERT = text("""
 INSERT INTO audit_event (id, occurred_at, actor_id, actor_username, action, entity, entity_id,
                          patient_id, outcome, ip, user_agent, detail, prev_hash, hash)

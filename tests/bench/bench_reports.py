@@ -21,6 +21,7 @@ from pathlib import Path
 from litestar.testing import AsyncTestClient
 
 from backend.app import create_app
+from backend.bench.load import percentile as _percentile
 from backend.config import get_settings
 from backend.db import migrate
 from backend.db.embedded import start_embedded
@@ -30,11 +31,6 @@ ZONE = "America/New_York"
 CLIENTS_PER_GROUP = 25  # as in the 5,000-client, 200-group organisation
 # Generated staff (backend.scale); this clinician facilitates ten groups.
 SUPERVISOR, BILLER, CLINICIAN = "scale-supervisor-001", "scale-biller-001", "scale-clinician-001"
-
-
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def _time(rounds: int, call: Callable[[int], Awaitable[None]]) -> list[float]:
