@@ -11,13 +11,13 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY         ?= https://registry.npmjs.org
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test lint typecheck unit e2e bench clean
+.PHONY: setup run test lint typecheck audit unit e2e bench fuzz clean
 
 setup: $(STAMP) $(WEB)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --upgrade pip setuptools
 	$(BIN)/python -m pip install -q -e '.[dev]' --config-settings editable_mode=compat
 	touch $@
 
@@ -49,7 +49,12 @@ e2e: setup
 	mkdir -p .pytest-tmp
 	$(BIN)/pytest tests/e2e --basetemp=$(CURDIR)/.pytest-tmp/e2e --reruns 1
 
-test: lint typecheck unit e2e
+# Known-vulnerable installed versions fail the build (tests/tools/dep_audit.py: PyPI's
+# advisories, read from its project JSON; docs/operations.md).
+audit: setup
+	$(BIN)/python -m tests.tools.dep_audit
+
+test: lint typecheck audit unit e2e
 
 clean:
 	rm -rf $(VENV) .web var
@@ -60,3 +65,8 @@ clean:
 bench: setup
 	$(BIN)/emr bench --explain
 	$(BIN)/python -m tests.bench.bench_ui
+
+# A longer schemathesis run than the one in `make test` (every phase, 50 examples per
+# operation, for every role) against a seeded organisation: docs/security.md.
+fuzz: setup
+	$(BIN)/python -m tests.integration.reliability.fuzzing --examples 50

@@ -2,6 +2,9 @@
 
 Reflex owns the ASGI lifespan of the combined app and does not pass it to mounted apps,
 so :meth:`ApiMount.lifespan` (registered as a Reflex lifespan task) runs Litestar's.
+Every request's client address and scheme are first taken from a trusted proxy's
+forwarding headers, so the UI's websocket sees the browser's address (which the UI then
+names to the API) and the UI pages get HSTS behind a TLS proxy.
 """
 
 from __future__ import annotations
@@ -12,8 +15,11 @@ from typing import cast
 
 from litestar import Litestar
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from backend.app import create_app
+from backend.config import get_settings
+from backend.lib.security_headers import ui_security_headers
 
 API_PREFIX = "/api"
 
@@ -23,8 +29,10 @@ class ApiMount:
         self.api: Litestar | None = None
 
     def __call__(self, ui: ASGIApp) -> ASGIApp:
-        self.api = create_app()
+        settings = get_settings()
+        self.api = create_app(settings)
         api = cast(ASGIApp, self.api)
+        ui = ui_security_headers(ui, settings.cors_origins)
 
         async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
             path = scope.get("path", "") if scope["type"] in ("http", "websocket") else ""
@@ -33,7 +41,9 @@ class ApiMount:
             else:
                 await ui(scope, receive, send)
 
-        return dispatch
+        # uvicorn's and Starlette's ASGI type stubs differ; both are plain ASGI 3.
+        proxied = ProxyHeadersMiddleware(dispatch, trusted_hosts=list(settings.trusted_proxies))  # type: ignore[arg-type]
+        return cast(ASGIApp, proxied)
 
     @asynccontextmanager
     async def lifespan(self) -> AsyncIterator[None]:

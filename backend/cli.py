@@ -38,18 +38,36 @@ def database_url() -> str:
 def prepared_database() -> str:
     """Start the database if needed, apply migrations, and export the URL (and a signing
     key) to the server processes."""
+    settings = get_settings()
+    if settings.production:
+        _require_production_key(settings.secret_key)
     url = database_url()
     migrate.upgrade(url)
     os.environ["DATABASE_URL"] = url
-    if not get_settings().secret_key:
-        os.environ["EMR_SECRET_KEY"] = _stored_secret_key(get_settings().data_dir)
+    if not settings.secret_key:
+        os.environ["EMR_SECRET_KEY"] = _stored_secret_key(settings.data_dir)
     get_settings.cache_clear()
     return url
 
 
+def _require_production_key(key: str) -> None:
+    """In production the key comes from the environment only: a generated one would live
+    on disk beside the data, and differ between machines."""
+    from backend.accounts.rules import signing_key_problems
+
+    problems = signing_key_problems(key)
+    if problems:
+        raise click.ClickException(
+            f"EMR_ENV=production: EMR_SECRET_KEY {'; '.join(problems)}. Set a random key "
+            "of 32+ characters in the environment, the same on every machine, e.g. from: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))' (docs/security.md)"
+        )
+
+
 def _stored_secret_key(data_dir: Path) -> str:
-    """A signing key kept beside the data, so sessions survive restarts. Several machines
-    behind one load balancer must share EMR_SECRET_KEY instead."""
+    """A signing key kept beside the data, so sessions survive restarts (development only:
+    production refuses to start without EMR_SECRET_KEY). Several machines behind one load
+    balancer must share EMR_SECRET_KEY instead."""
     path = data_dir / "secret_key"
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -143,6 +161,8 @@ def api(host: str, port: int, workers: int) -> None:
         # A new worker imports the whole app before it can answer the supervisor's health
         # check; on a busy 2-core machine that takes longer than uvicorn's default 5 s.
         timeout_worker_healthcheck=30,
+        # The client address and scheme come from X-Forwarded-* only behind these proxies.
+        forwarded_allow_ips=list(get_settings().trusted_proxies),
     )
 
 
@@ -222,9 +242,50 @@ def audit_verify() -> None:
     click.echo(f"ok {checked} events")
 
 
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_(file: Path) -> None:
+    """Write the whole database to FILE (pg_dump custom format, mode 0600): schema, data,
+    grants and the audit trail. Safe while the app runs (docs/operations.md)."""
+    from backend.db import backup
+
+    system_first = not get_settings().embedded
+    try:
+        found = asyncio.run(backup.backup(database_url(), file, system_first=system_first))
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    size = file.stat().st_size / 1_048_576
+    click.echo(f"backed up {found.database} to {file} ({size:.1f} MB): {found.describe()}")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that is not empty.")
+def restore(file: Path, force: bool) -> None:
+    """Load FILE (made by `emr backup`) into an empty database, all or nothing. Then run
+    `emr audit verify` (docs/operations.md)."""
+    from backend.db import backup
+
+    system_first = not get_settings().embedded
+    try:
+        archive = backup.open_archive(file, system_first=system_first)
+        found = asyncio.run(backup.restore(database_url(), archive, force=force))
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"restored {file} into {found.database}: {found.describe()}")
+
+
 @main.group()
 def seed() -> None:
     """Demonstration data."""
+
+
+def _refuse_in_production(command: str) -> None:
+    if get_settings().production:
+        raise click.ClickException(
+            f"emr {command} creates accounts with published passwords: refused when "
+            "EMR_ENV=production."
+        )
 
 
 @seed.command("demo")
@@ -235,6 +296,7 @@ def seed_demo(force: bool, if_empty: bool) -> None:
     from backend.seed import RealDataError, has_users
     from backend.seed import seed_demo as run_seed
 
+    _refuse_in_production("seed demo")
     url = prepared_database()
     if if_empty and asyncio.run(has_users(url)):
         click.echo("database already has users: no demo data added")
@@ -279,6 +341,7 @@ def seed_scale(clients: int, groups: int, weeks: int, seed_value: int) -> None:
     from backend.scale import SCALE_PASSWORD, OrganisationExists
     from backend.scale import seed_scale as generate
 
+    _refuse_in_production("seed scale")
     url = prepared_database()
     started = time.perf_counter()
     try:

@@ -4,5 +4,5 @@ from backend.config import get_settings
 from shared.client import EmrClient
 
 
-def api_client(token: str | None = None) -> EmrClient:
-    return EmrClient(get_settings().api_url, token=token)
+def api_client(token: str | None = None, *, timeout: float = 10.0) -> EmrClient:
+    return EmrClient(get_settings().api_url, token=token, timeout=timeout)

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from backend.asgi import ApiMount
+from backend.config import get_settings
 from frontend.pages import admin, mar, note, patients, roster, schedule, sections
 from frontend.pages.account import account
 from frontend.pages.billing import billing
@@ -41,6 +42,9 @@ api_mount = ApiMount()
 
 app = rx.App(api_transformer=api_mount)
 app.register_lifespan_task(api_mount.lifespan)
+# Reflex wraps the whole server, API included, in CORS middleware built when the server
+# starts from this setting, which allows every origin unless told otherwise.
+rx.config.get_config().cors_allowed_origins = list(get_settings().cors_origins)
 
 signed_in = AuthState.require_sign_in
 app.add_page(login, route="/login", title="Sign in · EMR")

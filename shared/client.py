@@ -133,6 +133,12 @@ class ApiError(Exception):
     def __str__(self) -> str:
         return f"{self.status} {self.title}: {self.detail}"
 
+    @property
+    def unavailable(self) -> bool:
+        """The API could not be reached, or it (or its database) cannot serve right now:
+        a passing outage worth retrying, not a refusal of this request."""
+        return self.status in (0, 502, 503, 504)
+
     @classmethod
     def from_response(cls, response: httpx.Response) -> ApiError:
         try:

@@ -1,5 +1,5 @@
 """Users, their sign-in sessions (refresh-token families), MFA recovery codes, login
-throttling and break-the-glass grants."""
+throttling (per username and per client address) and break-the-glass grants."""
 
 from __future__ import annotations
 
@@ -74,6 +74,17 @@ class LoginThrottle(SQLModel, table=True):
     username: str = Field(primary_key=True, max_length=64)
     failures: int = 0
     locked_until: datetime | None = timestamp(nullable=True)
+
+
+class AddressThrottle(SQLModel, table=True):
+    """Failed sign-ins and refreshes per client address in the current window, whatever
+    usernames were tried: one address cannot spray passwords across many accounts."""
+
+    __tablename__ = "address_throttle"
+
+    address: str = Field(primary_key=True, max_length=64)
+    window_started_at: datetime = timestamp()
+    failures: int = 0
 
 
 class BreakGlass(SQLModel, table=True):

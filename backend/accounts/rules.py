@@ -1,10 +1,12 @@
-"""Pure rules of identity: password strength, TOTP (RFC 6238), token hashing, backoff."""
+"""Pure rules of identity: password strength, TOTP (RFC 6238), token hashing, backoff,
+the signing key a production server accepts, and whose failures count together."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import struct
 from datetime import timedelta
@@ -83,6 +85,8 @@ def totp(
 def totp_matches(secret: str, code: str, at: float, *, window: int = 1) -> int | None:
     """The matching time step (to refuse replays), allowing ``window`` steps of clock drift."""
     code = code.strip().replace(" ", "")
+    if not (code.isascii() and code.isdigit()):
+        return None  # compare_digest refuses non-ASCII text; no such code can match anyway
     for drift in range(-window, window + 1):
         moment = at + drift * TOTP_STEP_SECONDS
         if hmac.compare_digest(totp(secret, moment), code):
@@ -115,3 +119,44 @@ def lock_after_failure(failures: int) -> timedelta | None:
     if failures >= LOCKOUT_FAILURES:
         return LOCKOUT
     return timedelta(seconds=2 ** (failures - FREE_FAILURES))
+
+
+MIN_SIGNING_KEY_LENGTH = 32
+MIN_SIGNING_KEY_SYMBOLS = 12
+# Placeholders people paste from examples; a key containing one is not secret.
+_PLACEHOLDERS = ("change", "example", "placeholder", "secret", "default", "password")
+
+
+def signing_key_problems(key: str) -> list[str]:
+    """Why ``key`` must not sign a production server's tokens; empty when it may.
+
+    A random key (``secrets.token_urlsafe(48)``) has about 60 distinct symbols; repeated
+    characters or a copied placeholder are guessable whatever their length.
+    """
+    if not key:
+        return ["is not set"]
+    problems = []
+    if len(key) < MIN_SIGNING_KEY_LENGTH:
+        problems.append(f"must be at least {MIN_SIGNING_KEY_LENGTH} characters")
+    if len(set(key)) < MIN_SIGNING_KEY_SYMBOLS:
+        problems.append(f"must use at least {MIN_SIGNING_KEY_SYMBOLS} different characters")
+    lowered = key.lower()
+    if any(word in lowered for word in _PLACEHOLDERS):
+        problems.append("looks like a placeholder, not a random value")
+    return problems
+
+
+def address_key(ip: str | None) -> str:
+    """The bucket a client address's failed sign-ins count in. An IPv6 client usually holds
+    a whole /64, so it counts as one address."""
+    if not ip:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)

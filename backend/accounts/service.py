@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.accounts import mfa, rules
+from backend.accounts import address_limit, mfa, rules
 from backend.accounts.models import AuthSession, LoginThrottle, RefreshToken, User
 from backend.accounts.passwords import DUMMY_HASH, hash_password, require_strong, verify_password
 from backend.audit.service import Actor, record
@@ -29,6 +29,7 @@ from shared.schemas.accounts import TokenPair, TokenRequest, UserCreate, UserUpd
 
 REFRESH_LIFETIME = timedelta(hours=12)
 INVALID_LOGIN = "The username, password or one-time code is not correct."
+ADDRESS_THROTTLED = "Too many failed sign-ins from this network address."
 
 
 @dataclass
@@ -56,9 +57,32 @@ async def _throttle(session: AsyncSession, username: str) -> LoginThrottle:
     return throttle
 
 
+def _too_many(wait: int, detail: str) -> Refusal:
+    return Refusal(
+        429, f"{detail} Try again in {wait} seconds.", headers={"Retry-After": str(wait)}
+    )
+
+
+async def _count_address_failure(session: AsyncSession, settings: Settings, actor: Actor) -> None:
+    """One audit event when an address reaches its limit, none for each refusal after it:
+    a flood must not also flood the audit chain."""
+    if await address_limit.count_failure(session, settings, actor.ip):
+        await record(
+            session,
+            actor,
+            "address_throttled",
+            "session",
+            outcome="locked",
+            detail={"failures": settings.auth_failures_per_address},
+        )
+
+
 async def authenticate(
     session: AsyncSession, settings: Settings, actor: Actor, request: TokenRequest
 ) -> TokenPair | Refusal:
+    wait = await address_limit.seconds_to_wait(session, settings, actor.ip)
+    if wait:
+        return _too_many(wait, ADDRESS_THROTTLED)
     username = normalise(request.username)[:64]
     throttle = await _throttle(session, username)
     now = utcnow()
@@ -67,11 +91,7 @@ async def authenticate(
         await record(
             session, actor, "login", "session", outcome="locked", detail={"username": username}
         )
-        return Refusal(
-            429,
-            f"Too many failed sign-ins. Try again in {wait} seconds.",
-            headers={"Retry-After": str(wait)},
-        )
+        return _too_many(wait, "Too many failed sign-ins.")
 
     user = await user_by_name(session, username)
     password_ok = verify_password(user.password_hash if user else DUMMY_HASH, request.password)
@@ -109,6 +129,7 @@ async def authenticate(
             outcome="failure",
             detail={"username": username, "failures": throttle.failures},
         )
+        await _count_address_failure(session, settings, actor)
         return Refusal(401, INVALID_LOGIN)
 
     throttle.failures, throttle.locked_until = 0, None
@@ -160,9 +181,13 @@ async def refresh(
     session: AsyncSession, settings: Settings, actor: Actor, token: str
 ) -> TokenPair | Refusal:
     """Rotate: each refresh token works once; presenting a spent one ends the session."""
+    wait = await address_limit.seconds_to_wait(session, settings, actor.ip)
+    if wait:
+        return _too_many(wait, ADDRESS_THROTTLED)
     stored = await session.get(RefreshToken, rules.token_hash(token), with_for_update=True)
     refused = Refusal(401, "The refresh token is not valid: sign in again.")
     if stored is None:
+        await _count_address_failure(session, settings, actor)
         return refused
     auth_session = await session.get(AuthSession, stored.session_id, with_for_update=True)
     assert auth_session is not None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from datetime import datetime
@@ -18,6 +17,7 @@ from backend.accounts.access import break_glass_report
 from backend.audit import service
 from backend.audit.service import AuditFilter
 from backend.lib.auth import Principal, request_actor
+from backend.lib.csv_cells import SafeWriter
 from backend.lib.policy import allow
 from shared.enums import Role
 from shared.schemas.accounts import BreakGlassRead
@@ -67,7 +67,12 @@ class AuditController(Controller):
         items = [AuditEventRead.model_validate(r, from_attributes=True) for r in rows]
         return AuditPage(items=items, total=total, limit=limit, offset=offset)
 
-    @get("/events.csv", opt=allow(Role.AUDITOR), summary="Export the filtered trail as CSV")
+    @get(
+        "/events.csv",
+        opt=allow(Role.AUDITOR),
+        summary="Export the filtered trail as CSV",
+        media_type="text/csv",
+    )
     async def events_csv(
         self,
         request: Request[Principal, Any, State],
@@ -79,7 +84,7 @@ class AuditController(Controller):
         )
         buffer = io.StringIO()
         columns = list(AuditEventRead.model_fields)
-        writer = csv.writer(buffer)
+        writer = SafeWriter(buffer)
         writer.writerow(columns)
         for row in rows:
             writer.writerow(

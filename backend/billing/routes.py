@@ -3,7 +3,6 @@ per-diem decisions, payments and balances, CSV export."""
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from datetime import date
@@ -20,6 +19,7 @@ from backend.billing import claims, service, superbill
 from backend.billing.models import ClaimBatch, Coverage, Payer, ServiceCode
 from backend.config import Settings
 from backend.lib.auth import Principal, request_actor
+from backend.lib.csv_cells import SafeWriter
 from backend.lib.etag import etag, require_if_match
 from backend.lib.policy import allow, signed_in
 from backend.lib.problems import Problem
@@ -81,7 +81,11 @@ class BillingController(Controller):
         summary="Edit a code's rule, fee, modifiers (If-Match)",
     )
     async def edit_code(
-        self, request: AnyRequest, code: str, data: ServiceCodeWrite, db_session: AsyncSession
+        self,
+        request: AnyRequest,
+        data: ServiceCodeWrite,
+        db_session: AsyncSession,
+        code: str = Parameter(max_length=10),
     ) -> Response[ServiceCodeRead]:
         existing = (
             await db_session.exec(
@@ -147,7 +151,7 @@ class BillingController(Controller):
         self,
         request: AnyRequest,
         db_session: AsyncSession,
-        status: str | None = None,
+        status: str | None = Parameter(default=None, max_length=20),
         patient_id: uuid.UUID | None = None,
         from_: date | None = Parameter(default=None, query="from"),
         to: date | None = None,
@@ -164,11 +168,14 @@ class BillingController(Controller):
         "/billing/charges.csv", opt=allow(*BILLING), summary="Charges as CSV", media_type="text/csv"
     )
     async def charges_csv(
-        self, request: AnyRequest, db_session: AsyncSession, status: str | None = None
+        self,
+        request: AnyRequest,
+        db_session: AsyncSession,
+        status: str | None = Parameter(default=None, max_length=20),
     ) -> Response[str]:
         found = await service.charges(db_session, status=status, limit=100_000)
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = SafeWriter(buffer)
         columns = [
             "service_date",
             "patient_name",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from datetime import datetime
@@ -19,6 +18,7 @@ from backend.config import Settings
 from backend.consent import excerpt, pdf, service
 from backend.consent.models import Consent
 from backend.lib.auth import Principal, request_actor
+from backend.lib.csv_cells import SafeWriter
 from backend.lib.policy import allow
 from backend.lib.problems import Problem
 from backend.patients.service import get as get_patient
@@ -279,7 +279,7 @@ class ConsentController(Controller):
     ) -> Response[str]:
         rows = await _accounting(request, db_session, patient_id, years)
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = SafeWriter(buffer)
         columns = ["disclosed_at", "recipient", "purpose", "categories", "consent_id"]
         writer.writerow([*columns, "exception", "exception_detail", "disclosed_by"])
         writer.writerows(

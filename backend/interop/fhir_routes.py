@@ -4,10 +4,11 @@ Bundle and the transfer-of-care packet."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
+from litestar.params import Parameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.config import Settings
@@ -20,6 +21,9 @@ from shared.enums import CLINICAL_ROLES
 
 AnyRequest = Request[Principal, Any, State]
 FHIR_JSON = "application/fhir+json"
+# FHIR resource type names are at most 64 characters and ids at most 64 (R4 `id`).
+Kind = Annotated[str, Parameter(max_length=64)]
+ResourceId = Annotated[str, Parameter(max_length=64)]
 
 
 def _base_url(settings: Settings) -> str:
@@ -34,13 +38,18 @@ class FhirController(Controller):
     path = "/api/fhir"
     tags = ["FHIR R4"]
 
-    @get("/metadata", opt=PUBLIC, summary="CapabilityStatement: types, interactions, params")
+    @get(
+        "/metadata",
+        opt=PUBLIC,
+        summary="CapabilityStatement: types, interactions, params",
+        media_type=FHIR_JSON,
+    )
     async def metadata(self) -> Response[fhir.Resource]:
         return _fhir(fhir.capability_statement(fhir_service.SEARCH_PARAMS, utcnow()))
 
-    @get("/{kind:str}", opt=signed_in(), summary="Search: a searchset Bundle")
+    @get("/{kind:str}", opt=signed_in(), summary="Search: a searchset Bundle", media_type=FHIR_JSON)
     async def search(
-        self, request: AnyRequest, kind: str, db_session: AsyncSession, settings: Settings
+        self, request: AnyRequest, kind: Kind, db_session: AsyncSession, settings: Settings
     ) -> Response[fhir.Resource]:
         params = dict(request.query_params.items())
         body = await fhir_service.search(
@@ -48,9 +57,14 @@ class FhirController(Controller):
         )
         return _fhir(body)
 
-    @get("/{kind:str}/{resource_id:str}", opt=signed_in(), summary="Read one resource")
+    @get(
+        "/{kind:str}/{resource_id:str}",
+        opt=signed_in(),
+        summary="Read one resource",
+        media_type=FHIR_JSON,
+    )
     async def read(
-        self, request: AnyRequest, kind: str, resource_id: str, db_session: AsyncSession
+        self, request: AnyRequest, kind: Kind, resource_id: ResourceId, db_session: AsyncSession
     ) -> Response[fhir.Resource]:
         body = await fhir_service.read(
             db_session, request_actor(request), request.user, kind, resource_id
@@ -66,6 +80,7 @@ class ClientExportController(Controller):
         "/export.fhir",
         opt=allow(*CLINICAL_ROLES),
         summary="The whole chart as a FHIR collection Bundle (never other group members)",
+        media_type=FHIR_JSON,
     )
     async def export_bundle(
         self,

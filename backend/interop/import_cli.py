@@ -29,7 +29,7 @@ def read_path(path: Path) -> ImportSet:
         return read_files({name: text for name, text in found.items() if name in TEMPLATES})
     try:
         bundle = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise Problem(422, f"{path.name} is not JSON: {error}.") from error
     return read_bundle(bundle)
 

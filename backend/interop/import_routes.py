@@ -8,10 +8,12 @@ the form the UI and scripts find easiest."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from litestar import Controller, Request, Response, post
 from litestar.datastructures import State, UploadFile
+from litestar.params import Parameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.interop import importer
@@ -27,12 +29,27 @@ from shared.schemas.interop import ImportResult
 AnyRequest = Request[Principal, Any, State]
 
 
+def _base_name(file_name: str) -> str:
+    """The name without any client folders: browsers may send ``C:\\…\\patients.csv``, and
+    a name like ``../../etc/passwd`` must never read as a path (it is only ever a key)."""
+    return re.split(r"[\\/]", file_name)[-1]
+
+
 async def _files(request: AnyRequest) -> dict[str, str]:
     form = await request.form()
     files: dict[str, str] = {}
     for name, value in form.multi_items():
         if isinstance(value, UploadFile):
-            files[value.filename or name] = (await value.read()).decode("utf-8-sig")
+            file_name = _base_name(value.filename or name)
+            try:
+                files[file_name] = (await value.read()).decode("utf-8-sig")
+            except UnicodeDecodeError as error:
+                message = "not UTF-8 text (save the CSV as UTF-8)"
+                raise Problem(
+                    422,
+                    f"{file_name}: {message}.",
+                    errors=[{"field": file_name, "message": message}],
+                ) from error
         else:
             files[name] = str(value)
     return files
@@ -44,7 +61,7 @@ async def read_body(request: AnyRequest) -> ImportSet:
         return read_files(await _files(request))
     try:
         body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, RecursionError) as error:
         raise Problem(400, "The body is not JSON, a Bundle or a form of CSV files.") from error
     if isinstance(body, dict) and body.get("resourceType") == "Bundle":
         return read_bundle(body)
@@ -71,17 +88,11 @@ class ImportController(Controller):
         self,
         request: AnyRequest,
         db_session: AsyncSession,
-        source_system: str,
+        source_system: str = Parameter(min_length=1, max_length=200),
         dry_run: bool = False,
     ) -> Response[ImportResult]:
         """All or nothing: any problem and nothing is written (422 with the report).
         Re-running the same files creates nothing (see docs/import.md)."""
-        if not 1 <= len(source_system) <= 200:
-            raise Problem(
-                422,
-                "source_system: 1 to 200 characters.",
-                errors=[{"field": "source_system", "message": "1 to 200 characters"}],
-            )
         found = await read_body(request)
         report = await importer.run(
             db_session, request_actor(request), request.user, found, source_system, dry_run=dry_run

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
+from litestar.params import Parameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.audit.service import record
@@ -194,7 +195,7 @@ class LabController(Controller):
         request: AnyRequest,
         patient_id: uuid.UUID,
         db_session: AsyncSession,
-        analyte: str | None = None,
+        analyte: str | None = Parameter(default=None, max_length=100),
     ) -> list[LabResultRead]:
         await _patient(request, db_session, patient_id)
         rows = await service.results_for(db_session, patient_id, analyte)
@@ -207,7 +208,11 @@ class LabController(Controller):
         summary="One analyte's numeric results, oldest first, with its reference range",
     )
     async def trend(
-        self, request: AnyRequest, patient_id: uuid.UUID, analyte: str, db_session: AsyncSession
+        self,
+        request: AnyRequest,
+        patient_id: uuid.UUID,
+        db_session: AsyncSession,
+        analyte: str = Parameter(max_length=100),
     ) -> LabTrend:
         await _patient(request, db_session, patient_id)
         found = await service.trend(db_session, patient_id, analyte)

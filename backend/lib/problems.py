@@ -1,8 +1,9 @@
 """RFC 9457 problem details: every error leaves the API as ``application/problem+json``.
 
 Business errors raise :class:`Problem`; framework errors (validation, unknown route,
-oversize body, malformed JSON) are translated here, in one place. Unexpected errors
-become a 500 that names the request id and nothing else: no stack trace, no SQL.
+oversize body, malformed JSON) are translated here, in one place. A database outage is a
+503 with ``Retry-After`` (logged in one line, no trace). Unexpected errors become a 500
+that names the request id and nothing else: no stack trace, no SQL.
 """
 
 from __future__ import annotations
@@ -13,11 +14,15 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from backend.db.session import DatabaseUnavailable, database_unavailable
 from backend.lib.request_id import current_request_id
 
 PROBLEM_JSON = "application/problem+json"
+UNAVAILABLE_DETAIL = "The database is unavailable; retry shortly."
+RETRY_AFTER_SECONDS = 5
 TYPE_BASE = "https://emr.example.org/problems/"
 log = logging.getLogger("emr.errors")
 
@@ -104,7 +109,7 @@ def _field_errors(extra: Any) -> list[dict[str, str]]:
         if not isinstance(item, dict):
             continue
         key = str(item.get("key") or "")
-        source = item.get("source")
+        source = getattr(item.get("source"), "value", item.get("source"))  # ParamType enum
         field = key if source in (None, "body") else f"{source}.{key}" if key else str(source)
         errors.append({"field": field or "body", "message": str(item.get("message", ""))})
     return errors
@@ -163,6 +168,26 @@ def handle_integrity(request: Request[Any, Any, Any], exc: IntegrityError) -> Re
     return handle_unexpected(request, exc)
 
 
+def handle_database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Connection-level failures (server down, restarting, unreachable, pool exhausted) are
+    the clinic's outage, not a bug: 503 and a hint when to retry. Anything else is a 500."""
+    if not database_unavailable(exc):
+        return handle_unexpected(request, exc)
+    cause = exc.__cause__ or getattr(exc, "orig", None) or exc
+    log.warning(
+        "database unavailable on %s %s (%s)",
+        request.method,
+        request.url.path,
+        type(cause).__name__,
+    )
+    return problem_response(
+        503,
+        UNAVAILABLE_DETAIL,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        database="unavailable",
+    )
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(
@@ -174,5 +199,9 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
 EXCEPTION_HANDLERS = {
     HTTPException: handle_http_exception,
     IntegrityError: handle_integrity,
+    DBAPIError: handle_database_error,
+    DatabaseUnavailable: handle_database_error,
+    PoolTimeout: handle_database_error,
+    TimeoutError: handle_database_error,
     Exception: handle_unexpected,
 }

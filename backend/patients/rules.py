@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import unicodedata
+import uuid
 from datetime import date
 
 from shared.rules import phone_digits
@@ -42,4 +43,4 @@ def encode_cursor(exact: bool, score: float, patient_id: str) -> str:
 def decode_cursor(cursor: str) -> tuple[bool, float, str]:
     raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
     exact, score, patient_id = json.loads(raw)
-    return bool(exact), float(score), str(patient_id)
+    return bool(exact), float(score), str(uuid.UUID(str(patient_id)))

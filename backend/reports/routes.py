@@ -7,7 +7,6 @@ the query itself reads through ``reads``: the replica when EMR_REPORTS_DATABASE_
 
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from backend.config import Settings
 from backend.db.base import utcnow
 from backend.db.session import provide_report_session
 from backend.lib.auth import Principal, request_actor
+from backend.lib.csv_cells import SafeWriter
 from backend.lib.policy import allow
 from backend.lib.problems import Problem
 from backend.reports import queries, rules
@@ -49,7 +49,6 @@ AnyRequest = Request[Principal, Any, State]
 SEES_ALL = "sees_all"
 VIEWERS = (Role.ADMIN, Role.SUPERVISOR, Role.COORDINATOR, Role.CLINICIAN, Role.FACILITATOR)
 # A spreadsheet runs a cell starting with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def report_policy(roles: Sequence[Role], sees_all: frozenset[Role]) -> dict[str, Any]:
@@ -111,20 +110,12 @@ def _late_after(settings: Settings) -> timedelta:
     return timedelta(hours=settings.late_entry_hours)
 
 
-def _cell(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _csv(name: ReportName, model: type[BaseModel], rows: Sequence[BaseModel]) -> Response[str]:
     """The rows as CSV: a header of the row model's fields, then a line per row."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeWriter(buffer)
     writer.writerow(list(model.model_fields))
-    writer.writerows([_cell(v) for v in row.model_dump().values()] for row in rows)
+    writer.writerows(row.model_dump().values() for row in rows)
     return Response(
         buffer.getvalue(),
         media_type="text/csv",

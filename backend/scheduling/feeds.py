@@ -39,10 +39,14 @@ async def _items(db_session: AsyncSession, rows: list[tuple[Session, str]]) -> l
     ]
 
 
+# Litestar adds the charset itself to text types; naming it here would send it twice.
+CALENDAR = "text/calendar"
+
+
 def _feed(name: str, items: list[ics.FeedItem]) -> Response[str]:
     return Response(
         ics.calendar(name, items, utcnow()),
-        media_type="text/calendar; charset=utf-8",
+        media_type=CALENDAR,
         headers={"Cache-Control": "no-store"},
     )
 
@@ -55,6 +59,7 @@ class CalendarController(Controller):
         "/groups/{group_id:uuid}/sessions.ics",
         opt=allow(*STAFF),
         summary="A group's sessions (.ics)",
+        media_type=CALENDAR,
     )
     async def group_feed(self, group_id: uuid.UUID, db_session: AsyncSession) -> Response[str]:
         group = await db_session.get(Group, group_id)
@@ -69,6 +74,7 @@ class CalendarController(Controller):
         "/facilitators/{user_id:uuid}/sessions.ics",
         opt=allow(*STAFF),
         summary="A facilitator's sessions (.ics)",
+        media_type=CALENDAR,
     )
     async def facilitator_feed(self, user_id: uuid.UUID, db_session: AsyncSession) -> Response[str]:
         user = await db_session.get(User, user_id)
@@ -83,6 +89,7 @@ class CalendarController(Controller):
         "/patients/{patient_id:uuid}/sessions.ics",
         opt=allow(Role.COORDINATOR, Role.CLINICIAN, Role.FACILITATOR, Role.SUPERVISOR),
         summary="A client's own sessions (.ics): group and room only, no other members",
+        media_type=CALENDAR,
     )
     async def client_feed(
         self, request: AnyRequest, patient_id: uuid.UUID, db_session: AsyncSession

@@ -1,4 +1,10 @@
-"""Platform endpoints: health and the self-hosted interactive API docs."""
+"""Platform endpoints: health and the self-hosted interactive API docs.
+
+``/api/v1/health`` is the readiness probe: 200 when the database answers, else the 503
+problem every request gets during an outage (``database: "unavailable"``, ``Retry-After``).
+``/api/v1/health/live`` is the liveness probe: it never touches the database, so a
+supervisor does not restart an API that is only waiting for its database to return.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,10 @@ from pathlib import Path
 from litestar import Controller, MediaType, get
 from litestar.static_files import create_static_files_router
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.lib.policy import PUBLIC
-from backend.lib.problems import Problem
-from shared.schemas.system import HealthRead
+from shared.schemas.system import HealthRead, LivenessRead
 
 VERSION = version("emr")  # read once: importlib.metadata scans sys.path on every call
 
@@ -35,13 +39,14 @@ class SystemController(Controller):
     path = "/api"
     tags = ["system"]
 
-    @get("/v1/health", opt=PUBLIC, summary="Liveness and database reachability")
+    @get("/v1/health", opt=PUBLIC, summary="Readiness: the API and its database answer")
     async def health(self, db_session: AsyncSession) -> HealthRead:
-        try:
-            await db_session.execute(text("SELECT 1"))
-        except (SQLAlchemyError, OSError) as exc:
-            raise Problem(503, "The database is not reachable.", database="unavailable") from exc
+        await db_session.execute(text("SELECT 1"))
         return HealthRead(status="ok", database="ok", version=VERSION)
+
+    @get("/v1/health/live", opt=PUBLIC, summary="Liveness: the API process answers")
+    async def live(self) -> LivenessRead:
+        return LivenessRead(status="ok", version=VERSION)
 
     @get("/docs", opt=PUBLIC, media_type=MediaType.HTML, include_in_schema=False)
     async def docs(self) -> str:

@@ -1,11 +1,13 @@
 """The app shell: navigation for the three daily users, the API status badge, the
-signed-in user, and the idle time-out warning."""
+"reconnecting" banner, the signed-in user, and the idle time-out warning."""
 
 import reflex as rx
+from reflex.components.core.banner import has_connection_errors
 
 from frontend.state.auth import AuthState
 from frontend.state.health import HealthState
 
+RECONNECTING = "Connection to the server lost — reconnecting…"
 NAV = [
     ("Today", "/", "calendar-check"),
     ("Schedule", "/schedule", "calendar-range"),
@@ -36,6 +38,32 @@ def status_badge() -> rx.Component:
             size="2",
         ),
         content=HealthState.detail,
+    )
+
+
+def reconnecting_banner() -> rx.Component:
+    """One banner for both ways the server can be lost: the browser's live link to the UI
+    server (Reflex's websocket) or the API answering that it cannot serve (its database is
+    down). Both heal by themselves; the banner goes when they have."""
+    return rx.cond(
+        has_connection_errors | HealthState.reconnecting,
+        rx.callout(
+            RECONNECTING,
+            icon="wifi-off",
+            color_scheme="amber",
+            variant="surface",
+            size="2",
+            role="status",
+            id="reconnecting",
+            position="fixed",
+            top="0.75em",
+            left="50%",
+            transform="translateX(-50%)",
+            z_index="1000",
+            box_shadow="0 2px 8px rgba(0, 0, 0, 0.15)",
+            on_mount=HealthState.reconnect,
+            on_unmount=HealthState.reload_page,
+        ),
     )
 
 
@@ -114,6 +142,7 @@ def shell(title: str, *content: rx.Component) -> rx.Component:
             spacing="4",
         ),
         idle_warning(),
+        reconnecting_banner(),
         rx.moment(interval=15_000, on_change=AuthState.tick, display="none"),
         spacing="0",
         width="100%",

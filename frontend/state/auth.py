@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import reflex as rx
 
 from frontend.api import api_client
+from frontend.state.health import HealthState
 from shared.client import ApiError, EmrClient
 
 T = TypeVar("T")
@@ -71,7 +72,7 @@ class AuthState(rx.State):
         self.busy, self.error = True, ""
         yield
         try:
-            async with api_client() as client:
+            async with self._api() as client:
                 pair = await client.sign_in(
                     str(form.get("username", "")),
                     str(form.get("password", "")),
@@ -88,6 +89,15 @@ class AuthState(rx.State):
         self.busy, self.need_otp = False, False
         self._last_activity = time.time()
         yield rx.redirect("/account" if self.mfa_enrolment_required else "/")
+
+    def _api(self, token: str | None = None) -> EmrClient:
+        """The API client for this browser's requests. It names the browser's address (as
+        a trusted proxy would), so the API's per-address sign-in limit and the audit trail
+        see each browser rather than the UI server they all share."""
+        client = api_client(token)
+        if self.router.session.client_ip:
+            client._http.headers["X-Forwarded-For"] = self.router.session.client_ip
+        return client
 
     async def _load_me(self, client: EmrClient) -> None:
         me = await client.me()
@@ -106,10 +116,12 @@ class AuthState(rx.State):
             raise ApiError(423, "Locked", "The tablet is with a client: unlock it first.")
         self._last_activity = time.time()
         self.idle_warning = False
-        async with api_client(self._access) as client:
+        async with self._api(self._access) as client:
             try:
                 return await action(client)
             except ApiError as error:
+                if error.unavailable:  # the banner shows and probes until the API is back
+                    (await self.get_state(HealthState)).reconnecting = True
                 if error.status != 401 or not self._refresh:
                     raise
             pair = await client.refresh(self._refresh)
@@ -143,7 +155,7 @@ class AuthState(rx.State):
         if not self.handoff_patient_id:
             return None
         try:
-            async with api_client() as client:
+            async with self._api() as client:
                 pair = await client.sign_in(
                     self.username,
                     str(form.get("password", "")),
@@ -161,7 +173,7 @@ class AuthState(rx.State):
         self.unlock_needs_otp = False
         await self._clear_pages()
         try:
-            async with api_client(previous) as client:
+            async with self._api(previous) as client:
                 await client.sign_out()
         except ApiError:
             pass  # that session may have timed out already
@@ -194,7 +206,7 @@ class AuthState(rx.State):
     async def sign_out(self) -> Any:
         if self._access:
             try:
-                async with api_client(self._access) as client:
+                async with self._api(self._access) as client:
                     await client.sign_out()
             except ApiError:
                 pass  # the session may already be over; clear locally regardless

@@ -65,12 +65,12 @@ class UserCreate(BaseModel):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9._-]+$")
     full_name: str = Field(default="", max_length=200)
     password: str = Field(min_length=1, max_length=256)
-    roles: list[Role] = Field(min_length=1)
+    roles: list[Role] = Field(min_length=1, max_length=len(Role))
 
 
 class UserUpdate(BaseModel):
     full_name: str | None = Field(default=None, max_length=200)
-    roles: list[Role] | None = Field(default=None, min_length=1)
+    roles: list[Role] | None = Field(default=None, min_length=1, max_length=len(Role))
     disabled: bool | None = None
 
 

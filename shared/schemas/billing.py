@@ -5,19 +5,23 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
+
+Modifier = Annotated[str, StringConstraints(max_length=2)]
+DiagnosisCode = Annotated[str, StringConstraints(max_length=8)]
 
 
 class ServiceCodeWrite(BaseModel):
-    code: str = Field(pattern=r"^[0-9A-Z]{5}$", description="CPT or HCPCS code")
+    code: str = Field(max_length=5, pattern=r"^[0-9A-Z]{5}$", description="CPT or HCPCS code")
     description: str = Field(min_length=3, max_length=200)
-    rule: str = Field(pattern="^(session|timed|psychotherapy|per_diem)$")
+    rule: str = Field(max_length=20, pattern="^(session|timed|psychotherapy|per_diem)$")
     min_minutes: int = Field(default=0, ge=0, le=1440)
     unit_minutes: int = Field(default=15, ge=1, le=240)
     max_units: int | None = Field(default=None, ge=1, le=100)
-    modifiers: list[str] = Field(default_factory=list, max_length=4)
-    place_of_service: str = Field(default="11", pattern=r"^\d{2}$")
+    modifiers: list[Modifier] = Field(default_factory=list, max_length=4)
+    place_of_service: str = Field(default="11", max_length=2, pattern=r"^\d{2}$")
     fee: Decimal = Field(ge=0, le=100_000, decimal_places=2)
     active: bool = True
 
@@ -25,6 +29,8 @@ class ServiceCodeWrite(BaseModel):
 class ServiceCodeRead(ServiceCodeWrite):
     id: uuid.UUID
     version: int
+    # Money leaves the API as a decimal string ("180.00"), as every other amount does.
+    fee: Decimal
 
 
 class PayerCreate(BaseModel):
@@ -78,10 +84,10 @@ class ChargeHold(BaseModel):
 
 
 class ChargeCorrection(BaseModel):
-    code: str | None = Field(default=None, pattern=r"^[0-9A-Z]{5}$")
+    code: str | None = Field(default=None, max_length=5, pattern=r"^[0-9A-Z]{5}$")
     units: int | None = Field(default=None, ge=1, le=100)
-    modifiers: list[str] | None = Field(default=None, max_length=4)
-    diagnosis_codes: list[str] | None = Field(default=None, max_length=4)
+    modifiers: list[Modifier] | None = Field(default=None, max_length=4)
+    diagnosis_codes: list[DiagnosisCode] | None = Field(default=None, max_length=4)
     reason: str = Field(min_length=3, max_length=300)
 
 
@@ -95,8 +101,8 @@ class DayDecisionRead(BaseModel):
 
 
 class PaymentCreate(BaseModel):
-    kind: str = Field(pattern="^(payment|adjustment)$")
-    source: str = Field(pattern="^(client|payer)$")
+    kind: str = Field(max_length=10, pattern="^(payment|adjustment)$")
+    source: str = Field(max_length=6, pattern="^(client|payer)$")
     amount: Decimal = Field(gt=0, le=1_000_000, decimal_places=2)
     received_on: date
     charge_id: uuid.UUID | None = None

@@ -40,6 +40,7 @@ class AssessmentCreate(BaseModel):
     # Any JSON list is accepted here so that the instrument's own rules judge every answer
     # and name it (`answers[3]`); the documented shape stays a list of integers.
     answers: list[Any] = Field(
+        max_length=100,
         description="One integer per item, in item order",
         json_schema_extra={"items": {"type": "integer", "minimum": 0}},
     )

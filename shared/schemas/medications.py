@@ -5,8 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
+
+LocalTime = Annotated[str, StringConstraints(max_length=5)]
 
 
 class MedicationSource(StrEnum):
@@ -19,7 +22,7 @@ class MedicationCreate(BaseModel):
     """A medication the client reports, or one another prescriber ordered."""
 
     name: str = Field(min_length=2, max_length=200)
-    rxnorm: str | None = Field(default=None, pattern=r"^\d{1,10}$")
+    rxnorm: str | None = Field(default=None, max_length=10, pattern=r"^\d{1,10}$")
     strength: str = Field(default="", max_length=60)
     dose_form: str = Field(default="", max_length=40)
     source: MedicationSource = MedicationSource.CLIENT_REPORTED
@@ -47,23 +50,31 @@ class MedicationRead(BaseModel):
 
 class PrescriptionCreate(BaseModel):
     drug_name: str = Field(min_length=2, max_length=200)
-    rxnorm: str | None = Field(default=None, pattern=r"^\d{1,10}$")
+    rxnorm: str | None = Field(default=None, max_length=10, pattern=r"^\d{1,10}$")
     strength: str = Field(min_length=1, max_length=60, description="e.g. '300 mg'")
     dose_form: str = Field(min_length=2, max_length=40, description="tablet, capsule, solution…")
     dose_amount: float = Field(description="Per administration, > 0")
-    dose_unit: str = Field(description="mg, mcg, g, mL, units, mEq, tablet, capsule, …")
-    route: str = Field(description="PO, SL, IM, IV, SC, TOP, TD, INH, NAS, PR, OPH, BUCC")
-    frequency: str = Field(description="once, daily, qam, qhs, bid, tid, qid, q4h, q6h, …, prn")
-    times: list[str] | None = Field(
+    dose_unit: str = Field(
+        max_length=20, description="mg, mcg, g, mL, units, mEq, tablet, capsule, …"
+    )
+    route: str = Field(
+        max_length=20, description="PO, SL, IM, IV, SC, TOP, TD, INH, NAS, PR, OPH, BUCC"
+    )
+    frequency: str = Field(
+        max_length=20, description="once, daily, qam, qhs, bid, tid, qid, q4h, q6h, …, prn"
+    )
+    times: list[LocalTime] | None = Field(
         default=None, max_length=12, description="Local HH:MM times (defaults by frequency)"
     )
     duration_days: int | None = Field(default=None, ge=1, le=365)
     prn: bool = False
     prn_indication: str = Field(default="", max_length=200)
     quantity: float
-    quantity_unit: str
+    quantity_unit: str = Field(max_length=20)
     refills: int = Field(default=0)
-    schedule: str | None = Field(default=None, description="Controlled substance: II–V")
+    schedule: str | None = Field(
+        default=None, max_length=4, description="Controlled substance: II–V"
+    )
     start_date: date | None = None
     allergy_override_reason: str = Field(default="", max_length=300)
 

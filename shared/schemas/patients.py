@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
 
 from shared.enums import AllergySeverity, CareTeamRole, LevelOfCare, PatientStatus, SexAtBirth
 from shared.rules import is_email, is_icd10, is_phone, normalise_icd10
@@ -31,9 +31,9 @@ def _past(value: date) -> date:
 
 
 Phone = Annotated[str, Field(max_length=40), AfterValidator(_phone)]
-Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
 PastDate = Annotated[date, AfterValidator(_past)]
-Name = Annotated[str, Field(min_length=1, max_length=100)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
 class PhoneNumber(BaseModel):

@@ -63,13 +63,15 @@ class Objective(BaseModel):
     id: uuid.UUID = Field(default_factory=_id)
     text: str = Field(min_length=3, max_length=500)
     kind: ObjectiveKind
-    instrument: str | None = Field(default=None, description="For kind 'instrument': phq9, …")
+    instrument: str | None = Field(
+        default=None, max_length=20, description="For kind 'instrument': phq9, …"
+    )
     unit: str = Field(default="", max_length=40)
     baseline: float
     target: float
     direction: Direction
     target_date: date
-    status: str = Field(default="active", pattern="^(active|met|discontinued)$")
+    status: str = Field(default="active", max_length=12, pattern="^(active|met|discontinued)$")
     interventions: list[Intervention] = Field(default_factory=list, max_length=20)
 
 
@@ -83,7 +85,9 @@ class Goal(BaseModel):
 class Problem(BaseModel):
     id: uuid.UUID = Field(default_factory=_id)
     description: str = Field(min_length=3, max_length=500)
-    icd10: str | None = Field(default=None, description="One of the client's diagnoses")
+    icd10: str | None = Field(
+        default=None, max_length=8, description="One of the client's diagnoses"
+    )
     goals: list[Goal] = Field(default_factory=list, max_length=20)
 
 
@@ -99,7 +103,7 @@ class PlanCreate(BaseModel):
 
 
 class ClientSignature(BaseModel):
-    kind: str = Field(pattern="^(drawn|typed)$")
+    kind: str = Field(max_length=5, pattern="^(drawn|typed)$")
     data: str = Field(
         min_length=2,
         max_length=200_000,

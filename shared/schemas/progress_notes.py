@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 
 class NoteFormat(StrEnum):
@@ -37,6 +38,27 @@ SECTIONS: dict[NoteFormat, tuple[tuple[str, str, str], ...]] = {
 }
 
 SECTION_MAX = 8000
+MAX_SECTIONS = max(len(sections) for sections in SECTIONS.values())
+
+
+def _few_sections(sections: dict[str, str]) -> dict[str, str]:
+    """Refuse a flood of keys at the schema; which keys and how long each text may be is
+    the template's business (checked per section, by name, in the notes service)."""
+    if len(sections) > MAX_SECTIONS:
+        raise ValueError(f"at most {MAX_SECTIONS} sections")
+    return sections
+
+
+Sections = Annotated[
+    dict[str, str],
+    AfterValidator(_few_sections),
+    Field(
+        json_schema_extra={
+            "maxProperties": MAX_SECTIONS,
+            "additionalProperties": {"type": "string", "maxLength": SECTION_MAX},
+        }
+    ),
+]
 
 
 def section_keys(note_format: NoteFormat) -> list[str]:
@@ -52,11 +74,11 @@ class ProgressNoteCreate(BaseModel):
         default=None, description="When the service began (required without a session)"
     )
     service_end: datetime | None = None
-    sections: dict[str, str] = Field(default_factory=dict)
+    sections: Sections = Field(default_factory=dict)
 
 
 class ProgressNoteUpdate(BaseModel):
-    sections: dict[str, str]
+    sections: Sections
 
 
 class ProgressAddendumRead(BaseModel):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from shared.enums import LevelOfCare
 
@@ -24,15 +24,17 @@ class RoomRead(RoomCreate):
 
 NoteField = Literal["topic", "interventions", "group_process"]
 NOTE_TOPIC: NoteField = "topic"
+Prompt = Annotated[str, StringConstraints(max_length=500)]
+LocalDateTime = Annotated[str, StringConstraints(max_length=16)]
 
 
 class NoteTemplate(BaseModel):
     """Per-group prompts for the shared section, and the fields a signed note must fill."""
 
-    prompts: dict[Literal["topic", "interventions", "group_process"], str] = Field(
-        default_factory=dict
+    prompts: dict[NoteField, Prompt] = Field(
+        default_factory=dict, json_schema_extra={"maxProperties": 3}
     )
-    required: list[NoteField] = Field(default_factory=lambda: [NOTE_TOPIC])
+    required: list[NoteField] = Field(default_factory=lambda: [NOTE_TOPIC], max_length=3)
 
 
 class GroupCreate(BaseModel):
@@ -64,8 +66,8 @@ class SeriesCreate(BaseModel):
     duration_minutes: int = Field(description="Positive; at most 24 hours")
     room_id: uuid.UUID | None = None
     facilitator_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10)
-    exdates_local: list[str] = Field(default_factory=list, max_length=500)
-    rdates_local: list[str] = Field(default_factory=list, max_length=500)
+    exdates_local: list[LocalDateTime] = Field(default_factory=list, max_length=500)
+    rdates_local: list[LocalDateTime] = Field(default_factory=list, max_length=500)
 
 
 class SessionRead(BaseModel):

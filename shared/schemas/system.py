@@ -9,3 +9,8 @@ class HealthRead(BaseModel):
     status: Literal["ok"]
     database: Literal["ok"]
     version: str
+
+
+class LivenessRead(BaseModel):
+    status: Literal["ok"]
+    version: str

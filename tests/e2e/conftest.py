@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
@@ -36,9 +37,16 @@ STAFF = {
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session server's EMR_DATA_DIR (its embedded PostgreSQL is in ``pgdata/``)."""
+    return tmp_path_factory.mktemp("e2e") / "var"
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data_dir: Path) -> Iterator[str]:
+    # One `emr run` per checkout: each start rebuilds .web with its own port in env.json.
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["EMR_DATA_DIR"] = str(tmp_path_factory.mktemp("e2e") / "var")
+    env["EMR_DATA_DIR"] = str(app_data_dir)
     env["EMR_MFA_REQUIRED_ROLES"] = ""
     for username, (full_name, roles) in STAFF.items():
         role_args = [arg for role in roles for arg in ("--role", role)]

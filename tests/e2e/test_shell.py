@@ -31,4 +31,4 @@ def test_api_and_docs_are_served_on_the_ui_port(page: Page, app_url: str) -> Non
     assert response.json()["status"] == "ok"
     assert response.json()["database"] == "ok"
     page.goto(app_url + "/api/docs")
-    expect(page.get_by_text("/api/v1/health")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("/api/v1/health", exact=True)).to_be_visible(timeout=30_000)

@@ -1,3 +1,5 @@
+import base64
+import json
 from datetime import date
 
 import pytest
@@ -52,4 +54,13 @@ def test_phone_and_email_rules() -> None:
 
 
 def test_cursor_round_trips() -> None:
-    assert decode_cursor(encode_cursor(True, 0.42, "abc")) == (True, 0.42, "abc")
+    patient_id = "9b2c6a4e-3f1d-4c8e-9a7b-2d5e6f708192"
+    assert decode_cursor(encode_cursor(True, 0.42, patient_id)) == (True, 0.42, patient_id)
+
+
+@pytest.mark.reliability
+def test_a_forged_cursor_is_refused_as_invalid() -> None:
+    # base64 of [true, 1.0, "x"] was a 500 once: the last item must be a patient id.
+    forged = base64.urlsafe_b64encode(json.dumps([True, 1.0, "x"]).encode()).decode()
+    with pytest.raises(ValueError):
+        decode_cursor(forged)
