@@ -4,5 +4,9 @@ from backend.config import get_settings
 from shared.client import EmrClient
 
 
-def api_client(token: str | None = None, *, timeout: float = 10.0) -> EmrClient:
-    return EmrClient(get_settings().api_url, token=token, timeout=timeout)
+def api_client(
+    token: str | None = None, *, timeout: float = 10.0, forwarded_for: str | None = None
+) -> EmrClient:
+    return EmrClient(
+        get_settings().api_url, token=token, timeout=timeout, forwarded_for=forwarded_for
+    )

@@ -156,8 +156,19 @@ class ApiError(Exception):
 
 
 class EmrClient:
-    def __init__(self, base_url: str, *, token: str | None = None, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        timeout: float = 10.0,
+        forwarded_for: str | None = None,
+    ) -> None:
+        """``forwarded_for``: the address of the browser a server-side caller (the UI) acts
+        for, which the API believes only from its trusted proxies (EMR_TRUSTED_PROXIES)."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if forwarded_for:
+            headers["X-Forwarded-For"] = forwarded_for
         self._http = httpx.AsyncClient(base_url=base_url, headers=headers, timeout=timeout)
 
     async def __aenter__(self) -> EmrClient:

@@ -94,10 +94,7 @@ class AuthState(rx.State):
         """The API client for this browser's requests. It names the browser's address (as
         a trusted proxy would), so the API's per-address sign-in limit and the audit trail
         see each browser rather than the UI server they all share."""
-        client = api_client(token)
-        if self.router.session.client_ip:
-            client._http.headers["X-Forwarded-For"] = self.router.session.client_ip
-        return client
+        return api_client(token, forwarded_for=self.router.session.client_ip or None)
 
     async def _load_me(self, client: EmrClient) -> None:
         me = await client.me()

@@ -21,13 +21,16 @@ from shared.client import ApiError
 from shared.schemas.system import HealthRead
 
 RETRY_SECONDS = 3.0
+ANSWER_SECONDS = 10.0
 # A tab left open through a long outage stops probing after this; its next page load
 # starts again.
 GIVE_UP_SECONDS = 600.0
 
 
 async def _health() -> HealthRead:
-    async with api_client(timeout=RETRY_SECONDS) as client:
+    # An outage answers 503 within a few seconds (EMR_DB_*_TIMEOUT); a busy API may be
+    # slower than that to answer at all, which must not read as an outage.
+    async with api_client(timeout=ANSWER_SECONDS) as client:
         return await client.health()
 
 
