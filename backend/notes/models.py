@@ -105,3 +105,18 @@ class ProgressAddendum(SQLModel, table=True):
     reason: str = Field(max_length=300)
     text: str = Field(max_length=8000)
     created_at: datetime = timestamp(default_now=True)
+
+
+class LeakConfirmation(SQLModel, table=True):
+    """A facilitator's word that an everyday word flagged by the name-leak check (e.g.
+    "will") is not a co-member, for that word (folded) in that field of one group note."""
+
+    __tablename__ = "leak_confirmation"
+    __table_args__ = (UniqueConstraint("note_id", "field", "text"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    note_id: uuid.UUID = Field(foreign_key="group_note.id", index=True)
+    field: str = Field(max_length=120)
+    text: str = Field(max_length=200)
+    confirmed_by: uuid.UUID = Field(foreign_key="app_user.id")
+    confirmed_at: datetime = timestamp(default_now=True)

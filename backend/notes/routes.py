@@ -18,7 +18,7 @@ from backend.lib.auth import Principal, request_actor
 from backend.lib.etag import etag, require_if_match
 from backend.lib.policy import allow
 from backend.lib.problems import Problem
-from backend.notes import chart, pdf, progress, service
+from backend.notes import chart, leak_guard, pdf, progress, service
 from backend.notes.models import Addendum, GroupNote, MemberEntry, ProgressNote
 from backend.patients.models import Patient
 from backend.patients.service import get as get_patient
@@ -32,6 +32,8 @@ from shared.schemas.notes import (
     AddendumRead,
     EntryRead,
     EntryUpdate,
+    LeakConfirmationCreate,
+    LeakConfirmationRead,
     MemberNote,
     NoteRead,
     NoteSave,
@@ -266,6 +268,24 @@ class NoteController(Controller):
             data.patient_id,
         )
         return addendum_read(addendum)
+
+    @post(
+        "/notes/{note_id:uuid}/leak-confirmations",
+        opt=allow(*WRITERS),
+        summary="Confirm that a word the name-leak check asks about is not the person",
+    )
+    async def confirm_leak(
+        self,
+        request: AnyRequest,
+        note_id: uuid.UUID,
+        data: LeakConfirmationCreate,
+        db_session: AsyncSession,
+    ) -> LeakConfirmationRead:
+        note = await _staff_note(request, db_session, note_id, lock="share")
+        row = await leak_guard.confirm(
+            db_session, request_actor(request), request.user, note, data.field, data.text
+        )
+        return LeakConfirmationRead.model_validate(row, from_attributes=True)
 
     @post(
         "/notes/{note_id:uuid}/cosign",

@@ -4,62 +4,83 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+
+from backend.notes import leaks
+from backend.notes.leaks import Identity, Severity
 
 
 @dataclass(frozen=True)
 class Member:
     patient_id: str
-    names: tuple[str, ...]  # legal first/last, preferred, full
-    mrn: str
+    identity: Identity
 
 
 @dataclass(frozen=True)
 class Leak:
     field: str  # e.g. "shared.topic" or "entries.<patient_id>.narrative"
-    start: int
+    start: int  # span in the text as written
     end: int
     text: str
-    member_id: str
+    severity: Severity  # "block", or "confirm": perhaps an everyday word, ask
+    member_id: str  # for the server only: a refusal never says whom a leak names
 
 
-def identifiers(member: Member) -> list[str]:
-    parts = {n.strip() for n in member.names if n and len(n.strip()) >= 2}
-    return sorted(parts | {member.mrn}, key=len, reverse=True)
-
-
-def find_leaks(field: str, text: str, others: Iterable[Member]) -> list[Leak]:
-    """Every mention of another member (names or MRN), case-insensitive, whole words."""
-    leaks = []
-    for member in others:
-        for token in identifiers(member):
-            pattern = re.compile(rf"(?<!\w){re.escape(token)}(?!\w)", re.IGNORECASE)
-            for match in pattern.finditer(text or ""):
-                leaks.append(
-                    Leak(field, match.start(), match.end(), match.group(0), member.patient_id)
-                )
+def find_leaks(
+    field: str, text: str, others: Iterable[Member], own: Member | None = None
+) -> list[Leak]:
+    """Every mention of another member (see ``backend.notes.leaks``). In a member's own
+    part, what exactly names that member is theirs to keep, even where a co-member shares
+    it (a surname, a birth date)."""
+    text = text or ""
+    mine = leaks.find(text, own.identity, fuzzy=False) if own else []
+    found = [
+        Leak(field, hit.start, hit.end, text[hit.start : hit.end], hit.severity, m.patient_id)
+        for m in others
+        for hit in leaks.find(text, m.identity)
+        if not leaks.overlaps(hit, mine)
+    ]
     kept: list[Leak] = []
-    for leak in sorted(leaks, key=lambda item: (item.start, -(item.end - item.start))):
-        if not kept or leak.start >= kept[-1].end:
-            kept.append(leak)  # the longest match wins where matches overlap
+    for leak in sorted(found, key=lambda item: (item.start, -(item.end - item.start))):
+        if kept and leak.start < kept[-1].end:
+            if leak.severity == "block" and kept[-1].severity == "confirm":
+                kept[-1] = replace(kept[-1], severity="block")
+            continue
+        kept.append(leak)
     return kept
+
+
+def find_in_part(
+    fields: Mapping[str, str], members: list[Member], patient_id: str | None
+) -> list[Leak]:
+    """Leaks in the fields of one part of a note: the shared part (``patient_id`` None)
+    names nobody; a member's part names only that member."""
+    own = next((m for m in members if m.patient_id == patient_id), None)
+    others = [m for m in members if m.patient_id != patient_id]
+    return [leak for f, text in fields.items() for leak in find_leaks(f, text, others, own)]
 
 
 def check_note(
     shared: Mapping[str, str], entries: Mapping[str, Mapping[str, str]], members: list[Member]
 ) -> list[Leak]:
     """The shared section may name no member; a member's entry may name only that member."""
-    leaks: list[Leak] = []
-    for name, text in shared.items():
-        leaks += find_leaks(f"shared.{name}", text, members)
+    found = find_in_part({f"shared.{k}": v for k, v in shared.items()}, members, None)
     for patient_id, fields in entries.items():
-        others = [m for m in members if m.patient_id != patient_id]
-        for name, text in fields.items():
-            leaks += find_leaks(f"entries.{patient_id}.{name}", text, others)
-    return sorted(leaks, key=lambda leak: (leak.field, leak.start))
+        named = {f"entries.{patient_id}.{k}": v for k, v in fields.items()}
+        found += find_in_part(named, members, patient_id)
+    return sorted(found, key=lambda leak: (leak.field, leak.start))
+
+
+def unconfirmed(found: list[Leak], confirmed: set[tuple[str, str]]) -> list[Leak]:
+    """What still stops the note: every block, and each confirm not yet confirmed as "not
+    this person" for that word (folded) in that field."""
+    return [
+        leak
+        for leak in found
+        if leak.severity == "block" or (leak.field, leaks.fold(leak.text)) not in confirmed
+    ]
 
 
 def content_hash(document: Mapping[str, Any]) -> str:

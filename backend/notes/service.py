@@ -2,7 +2,8 @@
 
 Entries are created for every client expected at the session; each part records its
 authors; edits use versions (If-Match); signing runs the name-leak check, locks the note
-and stores a SHA-256 of its content; afterwards only addenda are accepted."""
+and stores a SHA-256 of its content; afterwards only addenda are accepted, each through
+the same name-leak check (``backend.notes.leak_guard``)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,9 @@ from backend.audit.service import Actor, Event, record, record_many
 from backend.billing import capture
 from backend.lib.auth import Principal
 from backend.lib.problems import Problem
-from backend.notes import lifecycle, rules
+from backend.notes import leak_guard, lifecycle, rules
 from backend.notes.models import Addendum, GroupNote, MemberEntry
 from backend.patients.models import Patient
-from backend.patients.service import mrn
 from backend.plans import points
 from backend.scheduling import enrollment
 from backend.scheduling.models import Group, Session
@@ -151,20 +151,6 @@ def _check_ratings(
         )
 
 
-def _member(patient: Patient) -> rules.Member:
-    names = (
-        patient.given_name,
-        patient.family_name,
-        patient.preferred_name,
-        f"{patient.given_name} {patient.family_name}",
-    )
-    return rules.Member(str(patient.id), names, mrn(patient))
-
-
-def _texts(entry: MemberEntry) -> dict[str, str]:
-    return {"affect": entry.affect, "behaviour": entry.behaviour, "narrative": entry.narrative}
-
-
 def document(note: GroupNote, rows: list[tuple[MemberEntry, Patient]]) -> dict[str, Any]:
     """Everything the signature covers, in a stable shape."""
     return {
@@ -214,24 +200,7 @@ async def sign(
     required = (group.note_template or {}).get("required", ["topic"])
     lifecycle.missing_fields(note.model_dump(), required)
     rows = await entries(session, note.id)
-    shared = {
-        "topic": note.topic,
-        "interventions": note.interventions,
-        "group_process": note.group_process,
-    }
-    leaks = rules.check_note(
-        shared, {str(e.patient_id): _texts(e) for e, _ in rows}, [_member(p) for _, p in rows]
-    )
-    if leaks:
-        raise Problem(
-            422,
-            f"{len(leaks)} mention(s) of other group members: remove them before signing.",
-            slug="name-leak",
-            leaks=[
-                {"field": leak.field, "start": leak.start, "end": leak.end, "text": leak.text}
-                for leak in leaks
-            ],
-        )
+    await leak_guard.guard_note(session, note, rows)
     lifecycle.sign(
         note,
         principal,
@@ -278,6 +247,9 @@ async def add_addendum(
     patient_id: uuid.UUID | None,
 ) -> Addendum:
     lifecycle.refuse_addendum_on_draft(note)
+    await leak_guard.guard_text(
+        session, note, patient_id, leak_guard.addendum_fields(patient_id, reason, text)
+    )
     addendum = Addendum(
         note_id=note.id,
         patient_id=patient_id,

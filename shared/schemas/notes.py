@@ -75,6 +75,20 @@ class AddendumCreate(BaseModel):
     patient_id: uuid.UUID | None = Field(default=None, description="Only that member's chart")
 
 
+class LeakConfirmationCreate(BaseModel):
+    """A flagged everyday word (severity "confirm") that is not the person."""
+
+    field: str = Field(min_length=1, max_length=120, description='e.g. "shared.group_process"')
+    text: str = Field(min_length=1, max_length=200, description="the flagged span's text")
+
+
+class LeakConfirmationRead(BaseModel):
+    field: str
+    text: str  # folded: the confirmation covers every spelling of the word in that field
+    confirmed_by: uuid.UUID
+    confirmed_at: datetime
+
+
 class AddendumRead(BaseModel):
     id: uuid.UUID
     author_id: uuid.UUID

@@ -20,12 +20,12 @@ from sqlmodel import select
 from backend import admin
 from backend.measures import instruments
 from backend.measures.models import Assessment
-from backend.notes import progress, rules
+from backend.notes import leak_guard, progress, rules
 from backend.notes import service as notes
 from backend.notes.models import GroupNote, ProgressNote
 from backend.patients import rules as patient_rules
 from backend.patients.models import Patient
-from backend.patients.service import mrn, patient_read
+from backend.patients.service import patient_read
 from backend.plans import rules as plan_rules
 from backend.scale import SCALE_PASSWORD, OrganisationExists, seed_scale
 from backend.scale.reference import INSTRUMENT_USE
@@ -222,9 +222,7 @@ async def test_every_signed_note_is_complete_verifiable_and_names_no_one_else(
         for note in signed:
             assert await notes.verify(session, note), note.id
             rows = await notes.entries(session, note.id)
-            members = [
-                rules.Member(str(p.id), (p.given_name, p.family_name), mrn(p)) for _, p in rows
-            ]
+            members = [leak_guard.member(p) for _, p in rows]
             texts = {str(e.patient_id): {"narrative": e.narrative} for e, _ in rows}
             shared = {"topic": note.topic, "group_process": note.group_process}
             assert rules.check_note(shared, texts, members) == []

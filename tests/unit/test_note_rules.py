@@ -1,11 +1,12 @@
 import pytest
 
+from backend.notes.leaks import Identity
 from backend.notes.rules import Member, check_note, content_hash, find_leaks
 
 pytestmark = pytest.mark.notes
 
-ANA = Member("a", ("Ana", "Lopez", "Annie", "Ana Lopez"), "MRN100001")
-BO = Member("b", ("Bo", "Zhang", "", "Bo Zhang"), "MRN100002")
+ANA = Member("a", Identity("Ana", "Lopez", preferred="Annie", mrn="MRN100001"))
+BO = Member("b", Identity("Bo", "Zhang", mrn="MRN100002"))
 
 
 def test_names_and_mrns_are_found_case_insensitively_on_word_boundaries() -> None:

@@ -1,0 +1,271 @@
+"""The name-leak matcher: where a text names a co-member of a group, folded so that the
+usual ways of writing a name, number or date differently do not slip past it.
+
+Text is folded character by character (NFKD, combining marks dropped, case folded) and
+cut into words of letters and digits, each word remembering its span in the original
+text, so every leak points at what the facilitator typed. An identifier is a sequence
+of parts; it matches consecutive words either part for part (dates) or joined, whatever
+separates or does not separate them ("Maria Lopez", "MariaLopez", "maria_lopez")."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+Severity = Literal["block", "confirm"]
+
+# Names that are also everyday words: alone they only ask the facilitator to confirm.
+# fmt: off
+COMMON_WORDS = frozenset({
+    "will", "hope", "grace", "joy", "faith", "may", "june", "april", "august", "art", "bill",
+    "mark", "rose", "dawn", "sky", "summer", "autumn", "winter", "amber", "ruby", "pearl",
+    "ivy", "holly", "lily", "daisy", "iris", "violet", "hazel", "rich", "frank", "grant",
+    "sunny", "honey", "angel", "star", "river", "stone", "wade", "chase", "hunter", "miles",
+    "major", "king", "bob", "pat", "sue", "jack", "carol", "destiny", "harmony", "melody",
+    "patience", "prudence", "justice", "gene", "rob", "sandy", "dusty", "penny", "sterling",
+    "rocky", "don", "guy", "ray",
+})
+MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)
+# fmt: on
+MAX_GAP = 3  # separator characters allowed between the words of one identifier
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str  # folded
+    start: int  # span in the original text
+    end: int
+
+
+@dataclass(frozen=True)
+class Pattern:
+    parts: tuple[str, ...]  # folded
+    severity: Severity
+    joinable: bool = True  # words may split or join the parts freely
+    fuzzy: Severity | None = None  # severity of a one-typo match; None: exact only
+
+    @property
+    def joined(self) -> str:
+        return "".join(self.parts)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Everything the chart holds that names one client."""
+
+    given: str
+    family: str
+    middle: str = ""
+    preferred: str = ""
+    mrn: str = ""
+    birth_date: date | None = None
+    phones: tuple[str, ...] = ()
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int
+    end: int
+    severity: Severity
+    fuzzy: bool
+
+
+def fold(text: str) -> str:
+    """Case, accents and compatibility forms folded away (full-width "Z", "oë" → "zoe")."""
+    return "".join(_fold_char(c) for c in text)
+
+
+def _fold_char(char: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", char)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def words(text: str) -> list[Word]:
+    """Runs of letters and digits of the folded text, with their original spans."""
+    result: list[Word] = []
+    current, start = "", 0
+    for index, char in enumerate(text):
+        piece = "".join(c for c in _fold_char(char) if c.isalnum())
+        if piece:
+            if not current:
+                start = index
+            current += piece
+        elif unicodedata.combining(char) and current:
+            continue  # a combining mark (NFD text) belongs to the word it follows
+        elif current:
+            result.append(Word(current, start, index))
+            current = ""
+    if current:
+        result.append(Word(current, start, len(text)))
+    return result
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """One insertion, deletion, substitution or swap of neighbours turns a into b."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long = sorted((a, b), key=len)
+    i = 0
+    while i < len(short) and short[i] == long[i]:
+        i += 1
+    return short[i:] == long[i + 1 :]
+
+
+def _name_parts(name: str) -> tuple[str, ...]:
+    return tuple(w.text for w in words(name))
+
+
+def patterns(identity: Identity) -> list[Pattern]:
+    """Every way of writing this client the matcher knows, most certain first."""
+    given, family = _name_parts(identity.given), _name_parts(identity.family)
+    middle, preferred = _name_parts(identity.middle), _name_parts(identity.preferred)
+    result: list[Pattern] = []
+    for first in {given, preferred} - {()}:
+        for full in (first + family, family + first, first + middle + family):
+            result.append(Pattern(full, "block", fuzzy="block"))
+        result.append(Pattern((first[0][0], *family), _soft(family)))
+        result.append(Pattern((*first, family[0][0]) if family else first, _soft(first)))
+    for name in {given, family, middle, preferred} - {()}:
+        if len("".join(name)) >= 2:
+            result.append(Pattern(name, _soft(name), fuzzy="confirm"))
+    return result + _numbers(identity)
+
+
+def _soft(name: tuple[str, ...]) -> Severity:
+    return "confirm" if all(part in COMMON_WORDS for part in name) else "block"
+
+
+def _numbers(identity: Identity) -> list[Pattern]:
+    result = []
+    if identity.mrn:
+        result.append(Pattern(_name_parts(identity.mrn), "block"))
+        digits = re.sub(r"\D", "", identity.mrn)
+        if digits:
+            result.append(Pattern((digits,), "block"))
+    if identity.birth_date:
+        result += [Pattern(p, "block", joinable=False) for p in date_forms(identity.birth_date)]
+        result.append(Pattern((identity.birth_date.strftime("%Y%m%d"),), "block"))
+    for phone in identity.phones:
+        digits = re.sub(r"\D", "", phone)
+        forms = {digits, digits[1:] if len(digits) == 11 and digits[0] == "1" else digits}
+        if len(digits) == 10:
+            forms.add("1" + digits)
+        result += [Pattern((form,), "block") for form in forms if len(form) >= 7]
+    if identity.email:
+        result.append(Pattern(_name_parts(identity.email), "block"))
+    return result
+
+
+def date_forms(day: date) -> set[tuple[str, ...]]:
+    """A date as people write it: ISO, US and European numerals (zero-padded or not, four-
+    or two-digit year), and with the month's name or its abbreviation, either order."""
+    y, yy = str(day.year), f"{day.year % 100:02d}"
+    months = {str(day.month), f"{day.month:02d}"}
+    days = {str(day.day), f"{day.day:02d}", _ordinal(day.day)}
+    names = {MONTHS[day.month - 1], MONTHS[day.month - 1][:3]}
+    if day.month == 9:
+        names.add("sept")
+    forms: set[tuple[str, ...]] = set()
+    for m in months:
+        for d in days - {_ordinal(day.day)}:
+            forms |= {(y, m, d), (m, d, y), (d, m, y), (m, d, yy), (d, m, yy)}
+    for name in names:
+        for d in days:
+            forms |= {(d, name, y), (name, d, y), (d, "of", name, y)}
+    return forms
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _runs(found: list[Word], i: int, longest: int) -> Iterator[tuple[int, str]]:
+    """Word indexes j and the joined words i..j, while short enough and close enough."""
+    joined = ""
+    for j in range(i, len(found)):
+        if j > i and found[j].start - found[j - 1].end > MAX_GAP:
+            return
+        joined += found[j].text
+        if len(joined) > longest:
+            return
+        yield j, joined
+
+
+def match(found: list[Word], pattern: Pattern) -> Iterator[Match]:
+    """Where the pattern occurs among the words."""
+    size = len(pattern.parts)
+    target = pattern.joined
+    for i in range(len(found)):
+        if not pattern.joinable:
+            window = found[i : i + size]
+            if tuple(w.text for w in window) == pattern.parts and _close(window):
+                yield Match(found[i].start, window[-1].end, pattern.severity, False)
+            continue
+        for j, joined in _runs(found, i, len(target) + 1):
+            if joined == target:
+                yield Match(found[i].start, found[j].end, pattern.severity, False)
+            elif (
+                pattern.fuzzy
+                and len(target) >= 5
+                and all(len(w.text) > 1 for w in found[i : j + 1])
+                and within_one_edit(joined, target)
+            ):
+                yield Match(found[i].start, found[j].end, pattern.fuzzy, True)
+
+
+def _close(window: list[Word]) -> bool:
+    return all(b.start - a.end <= MAX_GAP for a, b in itertools.pairwise(window))
+
+
+def find(text: str, identity: Identity, *, fuzzy: bool = True) -> list[Match]:
+    """Every place the text names this client. A typo match only counts beyond the exact
+    ones; the longest match wins where they overlap, and a block beats a confirm."""
+    found = words(text)
+    hits = [hit for pattern in patterns(identity) for hit in match(found, pattern)]
+    exact = [hit for hit in hits if not hit.fuzzy]
+    typos = [hit for hit in hits if hit.fuzzy and fuzzy and not _covered(hit, exact)]
+    return _widest(exact + typos)
+
+
+def _covered(hit: Match, others: Iterable[Match]) -> bool:
+    return any(other.start <= hit.start and hit.end <= other.end for other in others)
+
+
+def overlaps(hit: Match, others: Iterable[Match]) -> bool:
+    return any(hit.start < other.end and other.start < hit.end for other in others)
+
+
+def _widest(hits: Iterable[Match]) -> list[Match]:
+    ranked = sorted(
+        hits, key=lambda m: (m.start, -(m.end - m.start), m.severity != "block", m.fuzzy)
+    )
+    kept: list[Match] = []
+    for hit in ranked:
+        if kept and hit.start < kept[-1].end:
+            if hit.severity == "block" and kept[-1].severity == "confirm":
+                kept[-1] = Match(kept[-1].start, max(kept[-1].end, hit.end), "block", False)
+            continue
+        kept.append(hit)
+    return kept
