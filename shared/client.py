@@ -72,6 +72,7 @@ from shared.schemas.notes import (
     AddendumCreate,
     EntryRead,
     EntryUpdate,
+    LeakConfirmationCreate,
     MemberNote,
     NoteRead,
     NoteSummary,
@@ -409,6 +410,9 @@ class EmrClient:
 
     async def add_addendum(self, note_id: str, data: AddendumCreate) -> None:
         await self._post(f"/api/v1/notes/{note_id}/addenda", data)
+
+    async def confirm_leak(self, note_id: str, data: LeakConfirmationCreate) -> None:
+        await self._post(f"/api/v1/notes/{note_id}/leak-confirmations", data)
 
     async def unsigned_notes(self) -> list[NoteSummary]:
         return [NoteSummary.model_validate(n) for n in await self._get("/api/v1/notes/unsigned")]

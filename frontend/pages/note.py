@@ -140,6 +140,28 @@ def _member(entry: rx.Var) -> rx.Component:
     )
 
 
+def _leak(leak: rx.Var) -> rx.Component:
+    """One flagged span where it is; an everyday word offers "Not this person"."""
+    return rx.hstack(
+        rx.text(leak["label"], ": “", leak["text"], "”"),
+        rx.badge(
+            leak["severity"], color_scheme=rx.cond(leak["severity"] == "block", "red", "amber")
+        ),
+        rx.cond(
+            leak["severity"] == "confirm",
+            rx.button(
+                "Not this person",
+                size="1",
+                variant="soft",
+                on_click=NoteState.confirm_leak(leak["field"], leak["text"]),
+                class_name="leak-confirm",
+            ),
+        ),
+        align="center",
+        class_name="leak-flag",
+    )
+
+
 def document_session() -> rx.Component:
     return shell(
         "Group note",
@@ -159,8 +181,12 @@ def document_session() -> rx.Component:
             NoteState.leaks.length() > 0,
             rx.callout(
                 rx.vstack(
-                    rx.text("Remove other members' names before signing:", weight="bold"),
-                    rx.foreach(NoteState.leaks, lambda leak: rx.text(leak)),
+                    rx.text(
+                        "Remove other members' names, or confirm that a flagged everyday "
+                        "word is not the person:",
+                        weight="bold",
+                    ),
+                    rx.foreach(NoteState.leaks, _leak),
                 ),
                 color_scheme="amber",
                 id="note-leaks",

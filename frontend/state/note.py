@@ -14,6 +14,7 @@ from shared.schemas.notes import (
     AddendumCreate,
     EntryRead,
     EntryUpdate,
+    LeakConfirmationCreate,
     NoteRead,
     ObjectiveRating,
     SharedUpdate,
@@ -45,6 +46,16 @@ def _entry(e: EntryRead) -> dict[str, Any]:
     }
 
 
+def _label(field: str, names: dict[str, str]) -> str:
+    """Where a flagged span is: "Group process", "Ana Ruiz · narrative", "Addendum text"."""
+    parts = field.split(".")
+    if parts[0] == "shared":
+        return parts[-1].replace("_", " ").capitalize()
+    where = "Addendum" if parts[0] == "addenda" else ""
+    member = names.get(parts[1], "") if len(parts) == 3 else ""
+    return " · ".join(p for p in (member, f"{where} {parts[-1]}".strip()) if p).capitalize()
+
+
 @clear_on_sign_out
 class NoteState(rx.State):
     session_id: str = ""
@@ -56,7 +67,8 @@ class NoteState(rx.State):
     group_process: str = ""
     version: int = 0
     entries: list[dict[str, Any]] = []
-    leaks: list[str] = []
+    leaks: list[dict[str, str]] = []  # field, label, text, severity
+    pending_addendum: dict[str, str] = {}
     saved: str = ""
     error: str = ""
     content_hash: str = ""
@@ -157,25 +169,61 @@ class NoteState(rx.State):
         try:
             self._apply(await auth.call(lambda c: c.sign_note(self.note_id)))
         except ApiError as error:
-            self.error = error.detail
-            self.leaks = [
-                f"{leak['field'].split('.')[-1]}: “{leak['text']}”"
-                for leak in error.problem.get("leaks", [])
-            ]
+            self._refused(error)
             return
         self.saved = "Signed and locked"
 
+    def _refused(self, error: ApiError) -> None:
+        """The error, and each span the name-leak check flagged, at the field to fix."""
+        self.error = error.detail
+        names = {e["patient_id"]: e["name"] for e in self.entries}
+        self.leaks = [
+            {
+                "field": leak["field"],
+                "label": _label(leak["field"], names),
+                "text": leak["text"],
+                "severity": leak["severity"],
+            }
+            for leak in error.problem.get("leaks", [])
+        ]
+
     @rx.event
     async def addendum(self, form: dict[str, Any]) -> None:
+        self.pending_addendum = {k: str(form.get(k, "")) for k in ("reason", "text")}
+        await self._send_addendum()
+
+    async def _send_addendum(self) -> None:
+        """Kept until it is stored, so that confirming a flagged word can send it again."""
+        self.error, self.leaks = "", []
         auth = await self.get_state(AuthState)
-        data = AddendumCreate(reason=str(form.get("reason", "")), text=str(form.get("text", "")))
+        data = AddendumCreate(**self.pending_addendum)
         try:
             await auth.call(lambda c: c.add_addendum(self.note_id, data))
             self._apply(await auth.call(lambda c: c.open_note(self.session_id)))
         except ApiError as error:
+            self._refused(error)
+            return
+        self.pending_addendum, self.saved = {}, "Addendum added"
+
+    @rx.event
+    async def confirm_leak(self, field: str, text: str) -> None:
+        """ "Not this person": the flagged everyday word is not a co-member. Once nothing
+        else is flagged, an addendum that was refused for it is sent again."""
+        auth = await self.get_state(AuthState)
+        data = LeakConfirmationCreate(field=field, text=text)
+        try:
+            await auth.call(lambda c: c.confirm_leak(self.note_id, data))
+        except ApiError as error:
             self.error = error.detail
             return
-        self.saved = "Addendum added"
+        self.leaks = [
+            leak
+            for leak in self.leaks
+            if (leak["field"], leak["text"].casefold()) != (field, text.casefold())
+        ]
+        self.error, self.saved = "", "Confirmed: not a member of this group"
+        if not self.leaks and self.pending_addendum:
+            await self._send_addendum()
 
     @rx.event
     async def cosign(self) -> None:

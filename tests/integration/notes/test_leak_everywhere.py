@@ -29,7 +29,7 @@ from tests.conftest import PASSWORD, TEMPLATE, _admin, _with_database
 
 pytestmark = [pytest.mark.integrity, pytest.mark.asyncio(loop_scope="module")]
 
-PEOPLE = {
+PEOPLE: dict[str, dict[str, Any]] = {
     "a": {"given_name": "Ottoline", "family_name": "Fairweather", "birth_date": "1979-06-14"},
     "b": {
         "given_name": "Zoë",
