@@ -1,5 +1,7 @@
 """A facilitator documents a session on a tablet: shared narrative, member cards that save
-as you go, signing refused while another member is named, then signed and locked."""
+as you go, signing refused while another member is named, an everyday word that is a
+member's name confirmed "not this person", then signed and locked; addenda go through the
+same check."""
 
 import uuid
 from datetime import date, timedelta
@@ -13,6 +15,7 @@ from tests.e2e.test_schedule_ui import _api
 pytestmark = pytest.mark.notes
 
 
+@pytest.mark.integrity
 def test_document_sign_with_leak_check(page: Page, app_url: str) -> None:
     api, coco = _api(app_url, "coco")
     _, cleo = _api(app_url, "cleo")
@@ -37,7 +40,7 @@ def test_document_sign_with_leak_check(page: Page, app_url: str) -> None:
         },
     ).json()
     session_id = series["sessions"][0]["id"]
-    for given in ("Ignatius", "Philippa"):
+    for given in ("Ignatius", "Philippa", "Will"):
         body = {"given_name": given, "family_name": "Notetaker", "birth_date": "1980-08-08"}
         patient = api.post("/api/v1/patients", json=body, headers=cleo).json()
         api.post(
@@ -68,8 +71,25 @@ def test_document_sign_with_leak_check(page: Page, app_url: str) -> None:
     page.locator("#note-topic").click()
     page.locator("#note-sign").click()
     expect(page.locator("#note-leaks")).to_contain_text("Philippa", timeout=15_000)
-    page.locator("#note-process").fill("A member modelled a time-out")
+    page.locator("#note-process").fill("A member modelled a time-out; we will practise again")
     page.locator("#note-topic").click()
     page.locator("#note-sign").click()
+    flag = page.locator("#note-leaks .leak-flag")
+    expect(flag).to_contain_text("Group process: “will”", timeout=15_000)
+    expect(flag).to_contain_text("confirm")
+    flag.locator(".leak-confirm").click()
+    expect(page.locator("#note-saved")).to_contain_text("not a member", timeout=15_000)
+    page.locator("#note-sign").click()
     expect(page.locator("#note-saved")).to_have_text("Signed and locked", timeout=15_000)
+    page.get_by_placeholder("Reason").fill("Late detail")
+    page.get_by_placeholder("Addendum").fill("Ignatius will follow up")
+    page.get_by_role("button", name="Add addendum").click()
+    expect(page.locator("#note-leaks")).to_contain_text("Addendum text: “Ignatius”", timeout=15_000)
+    expect(page.locator("#note-leaks .leak-confirm")).to_have_count(1)
+    page.get_by_placeholder("Reason").fill("Late detail")
+    page.get_by_placeholder("Addendum").fill("The group will meet on Friday")
+    page.get_by_role("button", name="Add addendum").click()
+    page.locator("#note-leaks .leak-confirm").click()
+    expect(page.locator("#note-saved")).to_have_text("Addendum added", timeout=15_000)
+    expect(page.locator(".addendum")).to_contain_text("The group will meet on Friday")
     page.screenshot(path="test-results/group-note.png", full_page=True)
