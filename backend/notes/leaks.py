@@ -9,6 +9,7 @@ separates or does not separate them ("Maria Lopez", "MariaLopez", "maria_lopez")
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -84,9 +85,15 @@ def fold(text: str) -> str:
     return "".join(_fold_char(c) for c in text)
 
 
+@functools.cache
 def _fold_char(char: str) -> str:
     decomposed = unicodedata.normalize("NFKD", char)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@functools.cache
+def _letters(char: str) -> str:
+    return "".join(c for c in _fold_char(char) if c.isalnum())
 
 
 def words(text: str) -> list[Word]:
@@ -94,7 +101,7 @@ def words(text: str) -> list[Word]:
     result: list[Word] = []
     current, start = "", 0
     for index, char in enumerate(text):
-        piece = "".join(c for c in _fold_char(char) if c.isalnum())
+        piece = _letters(char)
         if piece:
             if not current:
                 start = index
@@ -136,7 +143,8 @@ def _name_parts(name: str) -> tuple[str, ...]:
     return tuple(w.text for w in words(name))
 
 
-def patterns(identity: Identity) -> list[Pattern]:
+@functools.cache
+def patterns(identity: Identity) -> tuple[Pattern, ...]:
     """Every way of writing this client the matcher knows, most certain first."""
     given, family = _name_parts(identity.given), _name_parts(identity.family)
     middle, preferred = _name_parts(identity.middle), _name_parts(identity.preferred)
@@ -149,7 +157,7 @@ def patterns(identity: Identity) -> list[Pattern]:
     for name in {given, family, middle, preferred} - {()}:
         if len("".join(name)) >= 2:
             result.append(Pattern(name, _soft(name), fuzzy="confirm"))
-    return result + _numbers(identity)
+    return tuple(result + _numbers(identity))
 
 
 def _soft(name: tuple[str, ...]) -> Severity:
@@ -201,49 +209,99 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _runs(found: list[Word], i: int, longest: int) -> Iterator[tuple[int, str]]:
-    """Word indexes j and the joined words i..j, while short enough and close enough."""
-    joined = ""
-    for j in range(i, len(found)):
-        if j > i and found[j].start - found[j - 1].end > MAX_GAP:
-            return
-        joined += found[j].text
-        if len(joined) > longest:
-            return
-        yield j, joined
+@dataclass(frozen=True)
+class Text:
+    """A text's words, indexed so that each identifier is looked up, not scanned for."""
+
+    words: list[Word]
+    at: dict[str, list[int]]  # word → its indexes
+    near: dict[str, set[str]]  # a word (4+ letters) and each of its one-deletions → the word
 
 
-def match(found: list[Word], pattern: Pattern) -> Iterator[Match]:
+def index(text: str) -> Text:
+    found = words(text)
+    at: dict[str, list[int]] = {}
+    near: dict[str, set[str]] = {}
+    for i, word in enumerate(found):
+        at.setdefault(word.text, []).append(i)
+    for known in at:
+        if len(known) >= 4:
+            for variant in {known} | _deletions(known):
+                near.setdefault(variant, set()).add(known)
+    return Text(found, at, near)
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _starts(text: Text, target: str) -> Iterator[int]:
+    """Indexes of the words that begin ``target``."""
+    for k in range(1, len(target) + 1):
+        yield from text.at.get(target[:k], [])
+
+
+def _run(text: Text, i: int, longest: int) -> Iterator[int]:
+    """Word indexes j from i on while the joined words i..j stay short and close enough."""
+    size = 0
+    for j in range(i, len(text.words)):
+        if j > i and text.words[j].start - text.words[j - 1].end > MAX_GAP:
+            return
+        size += len(text.words[j].text)
+        if size > longest:
+            return
+        yield j
+
+
+def _joined(text: Text, i: int, j: int) -> str:
+    return "".join(w.text for w in text.words[i : j + 1])
+
+
+def match(text: Text, pattern: Pattern) -> Iterator[Match]:
     """Where the pattern occurs among the words."""
-    size = len(pattern.parts)
-    target = pattern.joined
-    for i in range(len(found)):
-        if not pattern.joinable:
+    target, found = pattern.joined, text.words
+    if not pattern.joinable:
+        size = len(pattern.parts)
+        for i in text.at.get(pattern.parts[0], []):
             window = found[i : i + size]
             if tuple(w.text for w in window) == pattern.parts and _close(window):
                 yield Match(found[i].start, window[-1].end, pattern.severity, False)
-            continue
-        for j, joined in _runs(found, i, len(target) + 1):
-            if joined == target:
+        return
+    for i in _starts(text, target):
+        for j in _run(text, i, len(target)):
+            if _joined(text, i, j) == target:
                 yield Match(found[i].start, found[j].end, pattern.severity, False)
-            elif (
-                pattern.fuzzy
-                and len(target) >= 5
-                and all(len(w.text) > 1 for w in found[i : j + 1])
-                and within_one_edit(joined, target)
+    if pattern.fuzzy and len(target) >= 5:
+        for i, j in _typo_candidates(text, target):
+            if all(len(w.text) > 1 for w in found[i : j + 1]) and within_one_edit(
+                _joined(text, i, j), target
             ):
                 yield Match(found[i].start, found[j].end, pattern.fuzzy, True)
+
+
+def _typo_candidates(text: Text, target: str) -> set[tuple[int, int]]:
+    """Single words one edit from the target, and pairs of neighbouring words of which one
+    is exactly where the target begins or ends ("Zoe Quartermain", "Zoa Quartermaine")."""
+    spans: set[tuple[int, int]] = set()
+    for key in {target} | _deletions(target):
+        for word in text.near.get(key, set()) - {target}:
+            spans |= {(i, i) for i in text.at[word]}
+    last = len(text.words) - 1
+    spans |= {(i, i + 1) for i in _starts(text, target) if i < last}
+    for k in range(1, len(target)):
+        spans |= {(j - 1, j) for j in text.at.get(target[k:], []) if j > 0}
+    return {(i, j) for i, j in spans if _close(text.words[i : j + 1])}
 
 
 def _close(window: list[Word]) -> bool:
     return all(b.start - a.end <= MAX_GAP for a, b in itertools.pairwise(window))
 
 
-def find(text: str, identity: Identity, *, fuzzy: bool = True) -> list[Match]:
+def find(text: str | Text, identity: Identity, *, fuzzy: bool = True) -> list[Match]:
     """Every place the text names this client. A typo match only counts beyond the exact
     ones; the longest match wins where they overlap, and a block beats a confirm."""
-    found = words(text)
-    hits = [hit for pattern in patterns(identity) for hit in match(found, pattern)]
+    indexed = index(text) if isinstance(text, str) else text
+    hits = [hit for pattern in patterns(identity) for hit in match(indexed, pattern)]
     exact = [hit for hit in hits if not hit.fuzzy]
     typos = [hit for hit in hits if hit.fuzzy and fuzzy and not _covered(hit, exact)]
     return _widest(exact + typos)

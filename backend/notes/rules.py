@@ -35,11 +35,12 @@ def find_leaks(
     part, what exactly names that member is theirs to keep, even where a co-member shares
     it (a surname, a birth date)."""
     text = text or ""
-    mine = leaks.find(text, own.identity, fuzzy=False) if own else []
+    indexed = leaks.index(text)
+    mine = leaks.find(indexed, own.identity, fuzzy=False) if own else []
     found = [
         Leak(field, hit.start, hit.end, text[hit.start : hit.end], hit.severity, m.patient_id)
         for m in others
-        for hit in leaks.find(text, m.identity)
+        for hit in leaks.find(indexed, m.identity)
         if not leaks.overlaps(hit, mine)
     ]
     kept: list[Leak] = []
