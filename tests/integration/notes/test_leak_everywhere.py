@@ -242,6 +242,11 @@ async def _sign_and_add_clean_text(world: dict[str, Any]) -> None:
         headers=staff,
         json={"field": "shared.group_process", "text": "Zoe Quartermaine"},
     )
+    world["confirm_unknown"] = await client.post(
+        f"{note}/leak-confirmations",
+        headers=staff,
+        json={"field": "shared.summary", "text": "will"},
+    )
     world["confirmed"] = await client.post(
         f"{note}/leak-confirmations",
         headers=staff,
@@ -304,6 +309,8 @@ async def test_an_everyday_word_is_confirmed_once_and_audited_but_a_name_cannot_
     assert world["asked"].status_code == 422
     assert [(s["text"], s["severity"]) for s in asked["leaks"]] == [("will", "confirm")]
     assert world["confirm_block"].status_code == 422
+    assert [e["field"] for e in world["confirm_block"].json()["errors"]] == ["text"]
+    assert [e["field"] for e in world["confirm_unknown"].json()["errors"]] == ["field"]
     assert world["confirmed"].status_code == 201
     assert world["signed"].status_code == 200, world["signed"].text
     assert [r.status_code for r in world["addenda"]] == [201, 201, 201]
