@@ -143,7 +143,7 @@ def _name_parts(name: str) -> tuple[str, ...]:
     return tuple(w.text for w in words(name))
 
 
-@functools.cache
+@functools.lru_cache(maxsize=4096)
 def patterns(identity: Identity) -> tuple[Pattern, ...]:
     """Every way of writing this client the matcher knows, most certain first."""
     given, family = _name_parts(identity.given), _name_parts(identity.family)
@@ -216,6 +216,8 @@ class Text:
     words: list[Word]
     at: dict[str, list[int]]  # word → its indexes
     near: dict[str, set[str]]  # a word (4+ letters) and each of its one-deletions → the word
+    known: frozenset[str]  # the keys of ``at``, for set intersections
+    close: frozenset[str]  # the keys of ``near``
 
 
 def index(text: str) -> Text:
@@ -228,17 +230,29 @@ def index(text: str) -> Text:
         if len(known) >= 4:
             for variant in {known} | _deletions(known):
                 near.setdefault(variant, set()).add(known)
-    return Text(found, at, near)
+    return Text(found, at, near, frozenset(at), frozenset(near))
 
 
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+@functools.lru_cache(maxsize=65536)
+def _deletions(word: str) -> frozenset[str]:
+    return frozenset(word[:i] + word[i + 1 :] for i in range(len(word)))
+
+
+@functools.lru_cache(maxsize=65536)
+def _prefixes(target: str) -> frozenset[str]:
+    return frozenset(target[:k] for k in range(1, len(target) + 1))
+
+
+@functools.lru_cache(maxsize=65536)
+def _suffixes(target: str) -> frozenset[str]:
+    return frozenset(target[k:] for k in range(1, len(target)))
 
 
 def _starts(text: Text, target: str) -> Iterator[int]:
-    """Indexes of the words that begin ``target``."""
-    for k in range(1, len(target) + 1):
-        yield from text.at.get(target[:k], [])
+    """Indexes of the words that begin ``target``. Identifiers are looked up by set
+    intersection: a 12-member note runs thousands of these."""
+    for prefix in _prefixes(target) & text.known:
+        yield from text.at[prefix]
 
 
 def _run(text: Text, i: int, longest: int) -> Iterator[int]:
@@ -283,13 +297,13 @@ def _typo_candidates(text: Text, target: str) -> set[tuple[int, int]]:
     """Single words one edit from the target, and pairs of neighbouring words of which one
     is exactly where the target begins or ends ("Zoe Quartermain", "Zoa Quartermaine")."""
     spans: set[tuple[int, int]] = set()
-    for key in {target} | _deletions(target):
-        for word in text.near.get(key, set()) - {target}:
+    for key in (_deletions(target) | {target}) & text.close:
+        for word in text.near[key] - {target}:
             spans |= {(i, i) for i in text.at[word]}
     last = len(text.words) - 1
     spans |= {(i, i + 1) for i in _starts(text, target) if i < last}
-    for k in range(1, len(target)):
-        spans |= {(j - 1, j) for j in text.at.get(target[k:], []) if j > 0}
+    for suffix in _suffixes(target) & text.known:
+        spans |= {(j - 1, j) for j in text.at[suffix] if j > 0}
     return {(i, j) for i, j in spans if _close(text.words[i : j + 1])}
 
 
@@ -301,10 +315,28 @@ def find(text: str | Text, identity: Identity, *, fuzzy: bool = True) -> list[Ma
     """Every place the text names this client. A typo match only counts beyond the exact
     ones; the longest match wins where they overlap, and a block beats a confirm."""
     indexed = index(text) if isinstance(text, str) else text
+    anchors, near = _anchors(identity)
+    if indexed.known.isdisjoint(anchors) and indexed.close.isdisjoint(near):
+        return []
     hits = [hit for pattern in patterns(identity) for hit in match(indexed, pattern)]
     exact = [hit for hit in hits if not hit.fuzzy]
     typos = [hit for hit in hits if hit.fuzzy and fuzzy and not _covered(hit, exact)]
     return _widest(exact + typos)
+
+
+@functools.lru_cache(maxsize=4096)
+def _anchors(identity: Identity) -> tuple[frozenset[str], frozenset[str]]:
+    """The words (and one-deletion neighbours) at least one of which a text must hold for
+    any pattern of this client to match: most texts name nobody, and skip at once."""
+    anchors: set[str] = set()
+    near: set[str] = set()
+    for pattern in patterns(identity):
+        target = pattern.joined
+        anchors |= _prefixes(target) if pattern.joinable else {pattern.parts[0]}
+        if pattern.fuzzy and len(target) >= 5:
+            anchors |= _suffixes(target)
+            near |= _deletions(target) | {target}
+    return frozenset(anchors), frozenset(near)
 
 
 def _covered(hit: Match, others: Iterable[Match]) -> bool:
