@@ -131,6 +131,23 @@ async def test_a_client_csv_row_wider_than_its_header_names_row_and_column(
     ]
 
 
+async def test_an_imported_session_at_year_one_is_named(
+    client: AsyncTestClient, staff: dict[str, str]
+) -> None:
+    sessions = (
+        "source_id,group_name,starts_at,duration_minutes\nS1,Early,0001-01-01T00:00+14:00,60\n"
+    )
+    response = await client.post(
+        "/api/v1/imports",
+        params={"source_system": "legacy", "dry_run": "false"},
+        json={"files": {"sessions.csv": sessions}},
+        headers=staff,
+    )
+    assert response.status_code == 422, response.text[:500]
+    [problem] = response.json()["problems"]
+    assert (problem["row"], problem["field"]) == (2, "starts_at")
+
+
 async def test_a_lab_csv_row_wider_than_its_header_names_row_and_column(
     client: AsyncTestClient, staff: dict[str, str]
 ) -> None:
