@@ -64,16 +64,22 @@ async def all_at_once(
     return await asyncio.gather(*sent)
 
 
-async def test_concurrent_edits_with_one_etag_keep_exactly_one(
-    live_client: httpx.AsyncClient, make_user, database_url: str
-) -> None:
+@pytest.fixture
+async def nadia(live_client: httpx.AsyncClient, make_user) -> tuple[uuid.UUID, dict[str, str]]:
+    """Nadia's account (a clinician, version 1) and the headers of Wes, an admin."""
     await make_user("wes", Role.ADMIN)
     target = await make_user("nadia", Role.CLINICIAN)
-    admin = await sign_in(live_client, "wes")
-    url = f"/api/v1/users/{target.id}"
+    return target.id, await sign_in(live_client, "wes")
+
+
+async def test_concurrent_edits_with_one_etag_keep_exactly_one(
+    live_client: httpx.AsyncClient, nadia: tuple[uuid.UUID, dict[str, str]], database_url: str
+) -> None:
+    target_id, admin = nadia
+    url = f"/api/v1/users/{target_id}"
     stale = admin | {"If-Match": '"1"'}
     answers = await all_at_once(
-        database_url, target.id, [live_client.patch(url, json=e, headers=stale) for e in EDITS]
+        database_url, target_id, [live_client.patch(url, json=e, headers=stale) for e in EDITS]
     )
     statuses = [a.status_code for a in answers]
     assert sorted(statuses) == [200] + [412] * (len(EDITS) - 1), statuses
@@ -85,16 +91,14 @@ async def test_concurrent_edits_with_one_etag_keep_exactly_one(
 
 
 async def test_password_reset_beside_an_edit_moves_the_version_twice(
-    live_client: httpx.AsyncClient, make_user, database_url: str
+    live_client: httpx.AsyncClient, nadia: tuple[uuid.UUID, dict[str, str]], database_url: str
 ) -> None:
     """A reset changes the account too: an ETag read before it must no longer match."""
-    await make_user("wes", Role.ADMIN)
-    target = await make_user("nadia", Role.CLINICIAN)
-    admin = await sign_in(live_client, "wes")
-    url = f"/api/v1/users/{target.id}"
+    target_id, admin = nadia
+    url = f"/api/v1/users/{target_id}"
     edit, reset = await all_at_once(
         database_url,
-        target.id,
+        target_id,
         [
             live_client.patch(
                 url, json={"full_name": "N. Voss"}, headers=admin | {"If-Match": '"1"'}
