@@ -35,7 +35,8 @@ async def transaction(url: str) -> AsyncIterator[AsyncSession]:
 
 
 async def _existing(session: AsyncSession, username: str) -> User:
-    user = await service.user_by_name(session, username)
+    """The account, locked: the command's change queues behind an admin's edit in the API."""
+    user = await service.user_by_name(session, username, lock=True)
     if user is None:
         raise Problem(404, f"No user named {username!r}.")
     return user

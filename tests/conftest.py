@@ -9,8 +9,10 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, cast
 
 import asyncpg
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -81,6 +83,34 @@ async def client(settings: Settings) -> AsyncIterator[AsyncTestClient]:
 
 
 @pytest.fixture
+async def live_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app served in the test's own event loop. ``AsyncTestClient`` runs each request to
+    its end in a portal thread, so ``asyncio.gather`` over it never overlaps two requests;
+    here they overlap, as two admins at two desks would."""
+    app = create_app(settings)
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def serve() -> None:
+        # One task enters and leaves the lifespan: its task group refuses to be left
+        # from another task, as a fixture's teardown would be.
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    server = asyncio.create_task(serve())
+    ready = asyncio.create_task(started.wait())
+    await asyncio.wait({server, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if server.done():
+        ready.cancel()
+        server.result()
+    transport = httpx.ASGITransport(app=cast(Any, app))  # Litestar's ASGI types are narrower
+    async with httpx.AsyncClient(transport=transport, base_url="http://emr.test") as http:
+        yield http
+    stop.set()
+    await server
+
+
+@pytest.fixture
 def project_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     """Environment for running the ``emr`` command with its own data directory."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -110,7 +140,9 @@ def make_user(database_url: str) -> Callable[..., Awaitable[User]]:
     return make
 
 
-async def sign_in(client: AsyncTestClient, username: str, otp: str | None = None) -> dict[str, str]:
+async def sign_in(
+    client: AsyncTestClient[Any] | httpx.AsyncClient, username: str, otp: str | None = None
+) -> dict[str, str]:
     """Sign in and return the Authorization header."""
     body = {"username": username, "password": PASSWORD} | ({"otp": otp} if otp else {})
     response = await client.post("/api/v1/auth/token", json=body)

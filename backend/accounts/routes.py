@@ -95,7 +95,7 @@ class AuthController(Controller):
     async def change_password(
         self, request: AnyRequest, data: PasswordChange, db_session: AsyncSession
     ) -> None:
-        user = await service.get_user(db_session, request.user.user_id)
+        user = await service.get_user(db_session, request.user.user_id, lock=True)
         await service.change_password(
             db_session, request_actor(request), user, data.current_password, data.new_password
         )
@@ -107,7 +107,7 @@ class AuthController(Controller):
         summary="Start TOTP enrolment: secret, otpauth URI and QR code",
     )
     async def mfa_enroll(self, request: AnyRequest, db_session: AsyncSession) -> MfaEnrolment:
-        user = await service.get_user(db_session, request.user.user_id)
+        user = await service.get_user(db_session, request.user.user_id, lock=True)
         return await mfa.begin_enrolment(db_session, request_actor(request), user)
 
     @post(
@@ -119,7 +119,7 @@ class AuthController(Controller):
     async def mfa_confirm(
         self, request: AnyRequest, data: MfaConfirm, db_session: AsyncSession
     ) -> RecoveryCodes:
-        user = await service.get_user(db_session, request.user.user_id)
+        user = await service.get_user(db_session, request.user.user_id, lock=True)
         codes = await mfa.confirm_enrolment(db_session, request_actor(request), user, data.otp)
         await service.end_all_sessions(db_session, user.id, "mfa_enabled")
         return RecoveryCodes(recovery_codes=codes)
@@ -149,7 +149,7 @@ class UserController(Controller):
     async def update_user(
         self, request: AnyRequest, user_id: uuid.UUID, data: UserUpdate, db_session: AsyncSession
     ) -> Response[UserRead]:
-        user = await service.get_user(db_session, user_id)
+        user = await service.get_user(db_session, user_id, lock=True)
         require_if_match(request, user.version)
         user = await service.update_user(db_session, request_actor(request), user, data)
         return Response(user_read(user), headers={"ETag": etag(user.version)})
@@ -163,7 +163,7 @@ class UserController(Controller):
     async def reset_password(
         self, request: AnyRequest, user_id: uuid.UUID, data: PasswordReset, db_session: AsyncSession
     ) -> None:
-        user = await service.get_user(db_session, user_id)
+        user = await service.get_user(db_session, user_id, lock=True)
         await service.set_password(db_session, request_actor(request), user, data.new_password)
 
 

@@ -44,8 +44,9 @@ def normalise(username: str) -> str:
     return username.strip().lower()
 
 
-async def user_by_name(session: AsyncSession, username: str) -> User | None:
-    result = await session.exec(select(User).where(User.username == normalise(username)))
+async def user_by_name(session: AsyncSession, username: str, *, lock: bool = False) -> User | None:
+    query = select(User).where(User.username == normalise(username))
+    result = await session.exec(query.with_for_update() if lock else query)
     return result.first()
 
 
@@ -238,8 +239,11 @@ async def end_all_sessions(session: AsyncSession, user_id: uuid.UUID, reason: st
     )
 
 
-async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
-    user = await session.get(User, user_id)
+async def get_user(session: AsyncSession, user_id: uuid.UUID, *, lock: bool = False) -> User:
+    """The account; ``lock`` takes its row FOR UPDATE until the transaction ends. Every
+    write to an account locks it before its version is compared or bumped: two admins
+    sending one ETag then meet one after the other, and the second sees the new version."""
+    user = await session.get(User, user_id, with_for_update=lock)
     if user is None:
         raise Problem(404, f"No user {user_id}.")
     return user

@@ -2,12 +2,11 @@
 
 Rows are numbered as a spreadsheet shows them: the header is row 1, the first client row
 2. An empty cell means "not given" (the field's default applies). Columns not in a
-template are ignored; a missing required column is one problem at row 1."""
+template are ignored; a missing required column is one problem at row 1; a row with more
+cells than the header is one problem naming its first extra column (``lib/csv_rows``)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from backend.interop.importer import ImportSet, MedicationImport, Record, SessionImport
+from backend.lib.csv_rows import read_table
 from backend.plans import rules as plan_rules
 from shared.schemas.patients import AllergyCreate, DiagnosisCreate, PatientCreate
 from shared.schemas.plans import Goal, Intervention, Objective, PlanContent
@@ -177,19 +177,15 @@ _READERS: dict[str, Reader] = {
 
 
 def _rows(name: str, text: str, found: ImportSet) -> list[tuple[int, Row]] | None:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    columns = {c.strip() for c in reader.fieldnames or []}
-    missing = [c for c in TEMPLATES[name].required if c not in columns]
+    table = read_table(text)
+    missing = [c for c in TEMPLATES[name].required if c not in table.header]
     if missing:
         for column in missing:
             found.refuse(name, 1, column, "required column missing")
         return None
-    rows = []
-    for number, raw in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
-        if any(row.values()):
-            rows.append((number, row))
-    return rows
+    for problem in table.problems:
+        found.refuse(name, problem.row, problem.column, problem.message)
+    return [(row.number, row.cells) for row in table.rows]
 
 
 def _read_rows(name: str, rows: list[tuple[int, Row]], found: ImportSet) -> None:

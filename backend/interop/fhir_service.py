@@ -23,6 +23,7 @@ from backend.measures.models import Assessment
 from backend.medications.models import Prescription
 from backend.notes.models import ProgressNote
 from backend.patients.models import Allergy, Diagnosis, Patient
+from backend.patients.rules import mrn_number
 from backend.patients.service import require_chart_access
 from backend.plans.models import ProgressPoint, TreatmentPlan
 from backend.scheduling.models import Attendance, Enrollment, Group
@@ -157,10 +158,10 @@ async def _patient_by_identifier(session: AsyncSession, value: str) -> uuid.UUID
     system, _, code = value.rpartition("|")
     if system not in ("", fhir.MRN_SYSTEM) or not code.upper().startswith("MRN"):
         return None
-    number = code[3:]
-    if not number.isdigit():
+    number = mrn_number(code[3:])
+    if number is None:
         return None
-    rows = await session.exec(select(Patient.id).where(Patient.mrn_number == int(number)))
+    rows = await session.exec(select(Patient.id).where(Patient.mrn_number == number))
     return rows.first()
 
 

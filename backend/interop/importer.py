@@ -16,7 +16,7 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.audit.service import Actor, record
 from backend.interop.models import ImportKey
 from backend.lib.auth import Principal
+from backend.lib.bounds import date_problem
 from backend.lib.problems import Problem as ServiceProblem
 from backend.medications import service as medications
 from backend.patients import chart
@@ -68,6 +69,15 @@ class SessionImport(BaseModel):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError("not an IANA time zone (e.g. America/New_York)") from error
+        return value
+
+    @field_validator("starts_at")
+    @classmethod
+    def in_the_calendar(cls, value: datetime) -> datetime:
+        """Year 1 at +14:00 has no UTC instant: refused here, not by the driver."""
+        problem = date_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
 

@@ -5,8 +5,6 @@ for CSV and ``OBX N: field`` for HL7, so one refusal shows everything to fix."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import uuid
 from collections.abc import Callable
@@ -19,6 +17,8 @@ from hl7apy.parser import parse_message
 from pydantic import ValidationError
 
 from backend.labs.service import Incoming, refuse
+from backend.lib.bounds import date_problem
+from backend.lib.csv_rows import read_table
 from shared.schemas.labs import LabResultCreate, Qualitative
 
 COLUMNS = (
@@ -106,37 +106,38 @@ def _when(cell: str, zone: ZoneInfo, problems: Problems, name: Callable[[str], s
     except ValueError:
         problems.append((name("resulted_at"), f"“{cell}” is not an ISO 8601 date and time"))
         return None
+    if (problem := date_problem(moment)) is not None:
+        problems.append((name("resulted_at"), problem))
+        return None
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def read_csv(body: bytes, zone: ZoneInfo) -> list[Incoming]:
-    reader = csv.reader(io.StringIO(text_of(body), newline=""))
-    header = [h.strip().lower() for h in next(reader)]
+    table = read_table(text_of(body), lambda name: name.strip().lower())
     unknown = [
-        (f"row 1: {h or '(blank)'}", "not a known column") for h in header if h not in COLUMNS
+        (f"row 1: {h or '(blank)'}", "not a known column") for h in table.header if h not in COLUMNS
     ]
-    missing = [(f"row 1: {c}", "column missing") for c in REQUIRED if c not in header]
+    missing = [(f"row 1: {c}", "column missing") for c in REQUIRED if c not in table.header]
     if unknown or missing:
         raise refuse(unknown + missing)
-    found = []
-    for row_number, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        found.append(_csv_row(row_number, header, cells, zone))
-        if len(found) > MAX_RESULTS:
-            raise refuse([("body", f"at most {MAX_RESULTS} results per file")])
-    if not found:
+    if len(table.rows) + len(table.problems) > MAX_RESULTS:
+        raise refuse([("body", f"at most {MAX_RESULTS} results per file")])
+    by_row = {
+        p.row: Incoming(
+            f"row {p.row}: {{}}", None, None, problems=[(f"row {p.row}: {p.column}", p.message)]
+        )
+        for p in table.problems
+    } | {row.number: _csv_row(row.number, row.cells, zone) for row in table.rows}
+    if not by_row:
         raise refuse([("body", "no results after the header row")])
-    return found
+    return [by_row[number] for number in sorted(by_row)]
 
 
-def _csv_row(line: int, header: list[str], cells: list[str], zone: ZoneInfo) -> Incoming:
+def _csv_row(line: int, cells: dict[str, str], zone: ZoneInfo) -> Incoming:
     label = f"row {line}: {{}}"
     problems: Problems = []
     name = label.format
-    if len(cells) > len(header):
-        problems.append((f"row {line}", f"{len(cells)} cells for {len(header)} columns"))
-    row = dict.fromkeys(COLUMNS, "") | dict(zip(header, cells, strict=False))
+    row = dict.fromkeys(COLUMNS, "") | cells
     fields: dict[str, Any] = {n: _number(row[n], n, problems, name) for n in NUMBERS}
     fields |= {
         "analyte": row["analyte"],

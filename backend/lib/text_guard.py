@@ -16,6 +16,7 @@ from typing import Any
 from litestar import Request
 from litestar.exceptions import SerializationException
 
+from backend.lib.bounds import screen_query
 from backend.lib.problems import Problem
 
 NUL = "\x00"
@@ -103,11 +104,13 @@ async def _parsed_json(request: Request[Any, Any, Any], body: bytes) -> Any:
 
 
 async def screen_request(request: Request[Any, Any, Any]) -> None:
-    """App-level ``before_request`` hook. Looks at every body that starts like JSON,
+    """App-level ``before_request`` hook. Screens the query string (NUL; numbers and dates
+    out of range, see :mod:`backend.lib.bounds`) and every body that starts like JSON,
     whatever its content type: Litestar parses a handler's ``data`` as JSON regardless."""
     for key, value in request.query_params.multi_items():
         if NUL in key or NUL in value:
             raise _refuse(f"query.{key}", NUL_MESSAGE)
+    screen_query(request)
     if request.method in ("GET", "HEAD", "DELETE", "OPTIONS"):
         return
     body = await request.body()

@@ -10,6 +10,18 @@ from datetime import date
 
 from shared.rules import phone_digits
 
+MRN_MAX = 2**31 - 1  # patient.mrn_number is an integer column
+
+
+def mrn_number(digits: str) -> int | None:
+    """The number of an MRN's digits ("100001"), or None when they are not one: not ASCII
+    digits ("²" counts as a digit to ``str.isdigit``), or past the column's range, where
+    no record can exist and PostgreSQL would refuse the comparison itself."""
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > len(str(MRN_MAX)):
+        return None
+    number = int(digits)
+    return number if number <= MRN_MAX else None
+
 
 def age_on(birth_date: date, today: date) -> int:
     had_birthday = (today.month, today.day) >= (birth_date.month, birth_date.day)

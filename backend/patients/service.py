@@ -220,12 +220,12 @@ def _like_pattern(folded: str) -> str:
 def _mrn_number(value: str | None) -> int | None:
     if not value:
         return None
-    digits = value.strip().upper().removeprefix("MRN")
-    if not digits.isdigit():
+    number = rules.mrn_number(value.strip().upper().removeprefix("MRN"))
+    if number is None:
         raise Problem(
             422, "An MRN looks like MRN100001.", errors=[{"field": "mrn", "message": "not an MRN"}]
         )
-    return int(digits)
+    return number
 
 
 async def search(

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrule, rrulestr
 
+from backend.lib.bounds import date_problem
+
 ALLOWED_FREQUENCIES = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
 SUB_DAILY = {"HOURLY", "MINUTELY", "SECONDLY"}
 MAX_DURATION = timedelta(hours=24)
@@ -45,10 +47,16 @@ def zone(name: str) -> ZoneInfo:
 
 
 def local_datetime(text: str, field: str) -> datetime:
+    """A wall-clock time in the clinical calendar: a series near year 9999 would run off
+    the end of Python's calendar while it is expanded or turned into UTC."""
     try:
-        return datetime.strptime(text, LOCAL_FORMAT)
+        moment = datetime.strptime(text, LOCAL_FORMAT)
     except ValueError as exc:
         raise RuleError(field, f"expected local time as YYYY-MM-DDTHH:MM, got {text!r}") from exc
+    problem = date_problem(moment)
+    if problem is not None:
+        raise RuleError(field, problem)
+    return moment
 
 
 def _rule_parts(text: str) -> dict[str, str]:
