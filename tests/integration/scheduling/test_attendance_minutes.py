@@ -72,24 +72,27 @@ async def test_the_database_refuses_minutes_that_contradict_the_status(
     documented_group, database_url: str
 ) -> None:
     ctx = documented_group
-    session_id = ctx["session_id"]
-    absent, late = ctx["patients"][2]["id"], ctx["patients"][1]["id"]
+    ids = {
+        "session": ctx["session_id"],
+        "absent": ctx["patients"][2]["id"],
+        "late": ctx["patients"][1]["id"],
+    }
     writes = [
         # The check: a member who did not come has no minutes; one who came has some.
-        f"UPDATE attendance SET minutes = 180 WHERE patient_id = '{absent}'",
-        f"UPDATE attendance SET status = 'present', minutes = NULL WHERE patient_id = '{absent}'",
+        "UPDATE attendance SET minutes = 180 WHERE patient_id = :absent",
+        "UPDATE attendance SET status = 'present', minutes = NULL WHERE patient_id = :absent",
         # The trigger: never more than the session (90), fewer when late.
-        f"UPDATE attendance SET status = 'present', minutes = 91 WHERE patient_id = '{absent}'",
-        f"UPDATE attendance SET minutes = 90 WHERE patient_id = '{late}'",
+        "UPDATE attendance SET status = 'present', minutes = 91 WHERE patient_id = :absent",
+        "UPDATE attendance SET minutes = 90 WHERE patient_id = :late",
         "INSERT INTO attendance (session_id, patient_id, status, minutes, recorded_by)"
-        f" SELECT '{session_id}', '{absent}', 'absent', 180, recorded_by FROM attendance"
-        f" WHERE patient_id = '{late}' ON CONFLICT (session_id, patient_id)"
+        " SELECT :session, :absent, 'absent', 180, recorded_by FROM attendance"
+        " WHERE patient_id = :late ON CONFLICT (session_id, patient_id)"
         " DO UPDATE SET minutes = 180",
     ]
     for statement in writes:
         with pytest.raises(IntegrityError):
             async with admin.transaction(database_url) as session:
-                await session.execute(text(statement))
+                await session.execute(text(statement), ids)
 
 
 async def test_a_write_that_skips_the_service_still_answers_422_naming_minutes(
@@ -97,18 +100,20 @@ async def test_a_write_that_skips_the_service_still_answers_422_naming_minutes(
 ) -> None:
     """Any path that forgets the rule meets the database's (the check, then the trigger):
     the client gets a 422 naming the field, not a 500."""
-    absent, late = documented_group["patients"][2]["id"], documented_group["patients"][1]["id"]
-    statements = [
-        f"UPDATE attendance SET minutes = 180 WHERE patient_id = '{absent}'",
-        f"UPDATE attendance SET minutes = 95 WHERE patient_id = '{late}'",
+    writes = [
+        ("UPDATE attendance SET minutes = 180 WHERE patient_id = :id", 2),
+        ("UPDATE attendance SET minutes = 95 WHERE patient_id = :id", 1),
     ]
 
     @get("/careless/{index:int}")
     async def careless(index: int) -> None:
+        statement, member = writes[index]
         async with admin.transaction(database_url) as session:
-            await session.execute(text(statements[index]))
+            await session.execute(
+                text(statement), {"id": documented_group["patients"][member]["id"]}
+            )
 
     app = Litestar([careless], exception_handlers=EXCEPTION_HANDLERS)  # type: ignore[arg-type]
     async with AsyncTestClient(app) as careless_client:
-        for index in range(len(statements)):
+        for index in range(len(writes)):
             _refused_minutes(await careless_client.get(f"/careless/{index}"))
