@@ -41,7 +41,7 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM attendance WHERE NOT ({RULE})) THEN
         ALTER TABLE attendance VALIDATE CONSTRAINT ck_attendance_minutes_match_status;
     END IF;
-END $$"""
+END $$"""  # noqa: S608 (RULE is this module's constant)
 
 WITHIN_SESSION = [
     """
