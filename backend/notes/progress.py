@@ -178,7 +178,7 @@ async def sign(
     require_writer(principal, note)
     row = await session.get(Session, note.session_id) if note.session_id else None
     lifecycle.refuse_unmet(
-        rules.not_started(row.starts_at if row else note.service_start, utcnow())
+        (rules.not_started(row.starts_at, utcnow()) if row else [])
         + lifecycle.blank_fields(
             {f"sections.{k}": v for k, v in note.sections.items()},
             [f"sections.{k}" for k in section_keys(NoteFormat(note.format))],

@@ -2,7 +2,7 @@
 expected member has no attendance, none while a member who came lacks the template's
 entry fields; every missing item is listed in one refusal."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -173,26 +173,35 @@ async def test_a_groups_template_chooses_the_entry_fields(
     assert (await client.post(f"{ctx['url']}/sign", headers=ctx["headers"])).status_code == 200
 
 
-async def test_a_progress_note_for_a_service_not_yet_given_is_not_signed(
+async def test_a_progress_note_for_an_appointment_not_yet_held_is_not_signed(
     client: AsyncTestClient, make_user
 ) -> None:
-    await make_user("cleo", Role.CLINICIAN)
+    cleo = await make_user("cleo", Role.CLINICIAN)
     headers = await sign_in(client, "cleo")
     body = {"given_name": "Leocadia", "family_name": "Ahead", "birth_date": "1990-02-03"}
     patient = (await client.post("/api/v1/patients", json=body, headers=headers)).json()
-    start = datetime.now(UTC) + timedelta(days=2)
+    day = date.today() + timedelta(days=2)
+    appointment = await client.post(
+        "/api/v1/appointments",
+        headers=headers,
+        json={
+            "patient_id": patient["id"],
+            "clinician_id": str(cleo.id),
+            "start_local": f"{day.isoformat()}T14:00",
+            "timezone": "America/New_York",
+        },
+    )
+    assert appointment.status_code == 201, appointment.text
     sections = {"data": "Discussed sleep.", "assessment": "Stable.", "plan": "Weekly."}
-    note = (
-        await client.post(
-            f"/api/v1/patients/{patient['id']}/progress-notes",
-            headers=headers,
-            json={
-                "format": "dap",
-                "sections": sections,
-                "service_start": start.isoformat(),
-                "service_end": (start + timedelta(minutes=50)).isoformat(),
-            },
-        )
-    ).json()
-    refused = await client.post(f"/api/v1/progress-notes/{note['id']}/sign", headers=headers)
-    assert _fields(refused) == ["session.starts_at"]
+    note = await client.post(
+        f"/api/v1/patients/{patient['id']}/progress-notes",
+        headers=headers,
+        json={
+            "format": "dap",
+            "session_id": appointment.json()["sessions"][0]["id"],
+            "sections": sections,
+        },
+    )
+    assert note.status_code == 201, note.text
+    url = f"/api/v1/progress-notes/{note.json()['id']}/sign"
+    assert _fields(await client.post(url, headers=headers)) == ["session.starts_at"]
