@@ -12,6 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from backend import admin
 from backend.lib.problems import EXCEPTION_HANDLERS
+from shared.enums import Role
+from tests.conftest import sign_in
+from tests.integration.interop.test_import import CSV
 
 pytestmark = [pytest.mark.scheduling, pytest.mark.integrity]
 
@@ -117,3 +120,26 @@ async def test_a_write_that_skips_the_service_still_answers_422_naming_minutes(
     async with AsyncTestClient(app) as careless_client:
         for index in range(len(writes)):
             _refused_minutes(await careless_client.get(f"/careless/{index}"))
+
+
+async def test_an_import_refuses_rows_whose_minutes_contradict_the_status(
+    client: AsyncTestClient, make_user
+) -> None:
+    await make_user("ada", Role.ADMIN)
+    files = CSV | {
+        "attendance.csv": (
+            "session_source_id,patient_source_id,status,minutes\n"
+            "S1,P1,absent,180\nS1,P2,late,90\nS2,P1,present,\n"
+        )
+    }
+    response = await client.post(
+        "/api/v1/imports",
+        params={"source_system": "legacy-x", "dry_run": "true"},
+        json={"files": files},
+        headers=await sign_in(client, "ada"),
+    )
+    assert response.status_code == 200, response.text
+    assert [(p["file"], p["row"], p["field"]) for p in response.json()["problems"]] == [
+        ("attendance.csv", 2, "minutes"),
+        ("attendance.csv", 3, "minutes"),
+    ]
