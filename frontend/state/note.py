@@ -165,12 +165,13 @@ class NoteState(rx.State):
         auth = await self.get_state(AuthState)
         try:
             await auth.call(lambda c: c.attend(self.session_id, patient_id, body))
+            note = await auth.call(lambda c: c.open_note(self.session_id))
         except ApiError as error:
             self.unmet = {**self.unmet, patient_id: ["attendance"]}
             self._apply_unmet(patient_id, error.detail)
             return
         self._met(patient_id, "attendance")
-        self._apply(await auth.call(lambda c: c.open_note(self.session_id)))
+        self._apply(note)
         self.saved = "Attendance recorded"
 
     def _apply_unmet(self, patient_id: str, message: str) -> None:
