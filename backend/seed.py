@@ -230,7 +230,7 @@ async def _schedule(
                 staff,
                 row,
                 patient.id,
-                AttendanceWrite(status=status, minutes=180 if status == "present" else None),
+                AttendanceWrite(status=status, minutes=150 if status == "late" else None),
             )
 
 

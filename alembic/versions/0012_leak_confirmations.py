@@ -1,7 +1,7 @@
 """Leak confirmations (``leak_confirmation``): a facilitator's word that an everyday word
 the name-leak check flagged in a group note (e.g. "will") is not a co-member.
 
-Revision ID: 0012_leak_confirmations
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-03
 """
@@ -13,7 +13,7 @@ import sqlmodel
 
 from alembic import op
 
-revision: str = "0012_leak_confirmations"
+revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

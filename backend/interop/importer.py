@@ -34,6 +34,8 @@ from backend.patients import service as patients
 from backend.patients.models import Diagnosis, Patient
 from backend.plans import rules as plan_rules
 from backend.plans import service as plans
+from backend.scheduling import enrollment
+from backend.scheduling import rules as schedule_rules
 from backend.scheduling import service as scheduling
 from backend.scheduling.models import Attendance, Group, Session
 from shared.schemas.medications import MedicationCreate
@@ -161,7 +163,38 @@ async def _database_problems(
             problems += await _duplicate_problems(session, item)
         if item.entity == "plan":
             problems += await _plan_problems(session, found, item, keys)
+        if item.entity == "attendance":
+            problems += await _attendance_problems(session, found, item, keys)
     return problems
+
+
+async def _session_length(
+    session: AsyncSession, found: ImportSet, source_id: str, keys: Keys
+) -> int | None:
+    """The minutes of an imported session, whether in this import or an earlier one."""
+    if ("session", source_id) in keys:
+        row = await session.get(Session, keys[("session", source_id)])
+        return schedule_rules.length_minutes(row.starts_at, row.ends_at) if row else None
+    given = next(
+        (r.data for r in found.records if r.entity == "session" and r.source_id == source_id),
+        None,
+    )
+    return given.duration_minutes if isinstance(given, SessionImport) else None
+
+
+async def _attendance_problems(
+    session: AsyncSession, found: ImportSet, item: Record, keys: Keys
+) -> list[RowProblem]:
+    """Minutes that disagree with the status (``absent, 180``) are refused as in the app."""
+    assert isinstance(item.data, AttendanceWrite)
+    length = await _session_length(session, found, item.refs["session"], keys)
+    if length is None:
+        return []
+    try:
+        schedule_rules.attended_minutes(item.data.status.value, item.data.minutes, length)
+    except schedule_rules.RuleError as error:
+        return [_problem(item, error.field, error.message)]
+    return []
 
 
 async def _duplicate_problems(session: AsyncSession, item: Record) -> list[RowProblem]:
@@ -367,12 +400,14 @@ async def _create_attendance(
     assert isinstance(item.data, AttendanceWrite)
     session_id = keys[("session", item.refs["session"])]
     patient_id = keys[("patient", item.refs["patient"])]
+    row = await session.get(Session, session_id)
+    assert row is not None
     session.add(
         Attendance(
             session_id=session_id,
             patient_id=patient_id,
             status=item.data.status.value,
-            minutes=item.data.minutes,
+            minutes=enrollment.settle_minutes(row, item.data),
             recorded_by=principal.user_id,
         )
     )

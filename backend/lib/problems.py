@@ -159,8 +159,26 @@ _INTEGRITY = {
 }
 
 
+# Check constraints (and triggers raising check_violation with CONSTRAINT =) that an area
+# declares, by name: the request field each guards and what it requires. A write path that
+# missed the service's own check then still answers 422 naming the field, never 500.
+CHECK_FIELDS: dict[str, tuple[str, str]] = {}
+
+
+def _check_refusal(exc: IntegrityError) -> tuple[str, str] | None:
+    driver = getattr(exc.orig, "__cause__", None)
+    return CHECK_FIELDS.get(str(getattr(driver, "constraint_name", None)))
+
+
 def handle_integrity(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
     code = getattr(exc.orig, "sqlstate", None)
+    refusal = _check_refusal(exc) if code == "23514" else None
+    if refusal is not None:
+        log.warning("check refusal on %s %s", request.method, request.url.path)
+        field, message = refusal
+        return problem_response(
+            422, f"{field}: {message}.", errors=[{"field": field, "message": message}]
+        )
     if code in _INTEGRITY:
         log.warning("integrity refusal %s on %s %s", code, request.method, request.url.path)
         status, detail = _INTEGRITY[code]

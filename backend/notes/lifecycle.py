@@ -73,12 +73,16 @@ def cosign(note: Signable, principal: Principal) -> None:
     note.version += 1
 
 
-def missing_fields(values: Mapping[str, Any], required: list[str]) -> None:
-    """Refuse signing while a required field is blank, naming every one."""
-    missing = [field for field in required if not str(values.get(field) or "").strip()]
-    if missing:
-        raise Problem(
-            422,
-            f"{', '.join(missing)}: required before signing.",
-            errors=[{"field": f, "message": "required"} for f in missing],
-        )
+def blank_fields(values: Mapping[str, Any], required: list[str]) -> list[dict[str, str]]:
+    return [
+        {"field": field, "message": "required"}
+        for field in required
+        if not str(values.get(field) or "").strip()
+    ]
+
+
+def refuse_unmet(unmet: list[dict[str, str]]) -> None:
+    """Refuse signing while anything is missing, naming every item at once."""
+    if unmet:
+        listed = "; ".join(f"{u['field']}: {u['message']}" for u in unmet)
+        raise Problem(422, f"Not ready to sign: {listed}.", errors=unmet)

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.accounts.models import User
 from backend.audit.service import Actor, record
 from backend.billing import capture
+from backend.db.base import utcnow
 from backend.lib.auth import Principal
 from backend.lib.problems import Problem
 from backend.notes import lifecycle, rules
@@ -175,9 +176,13 @@ async def sign(
 ) -> ProgressNote:
     lifecycle.refuse_if_signed(note)
     require_writer(principal, note)
-    lifecycle.missing_fields(
-        {f"sections.{k}": v for k, v in note.sections.items()},
-        [f"sections.{k}" for k in section_keys(NoteFormat(note.format))],
+    row = await session.get(Session, note.session_id) if note.session_id else None
+    lifecycle.refuse_unmet(
+        (rules.not_started(row.starts_at, utcnow()) if row else [])
+        + lifecycle.blank_fields(
+            {f"sections.{k}": v for k, v in note.sections.items()},
+            [f"sections.{k}" for k in section_keys(NoteFormat(note.format))],
+        )
     )
     lifecycle.sign(
         note,

@@ -1,15 +1,19 @@
-"""Pure rules of group notes: the name-leak check and the content hash of a signed note."""
+"""Pure rules of group notes: what must be true before signing, the name-leak check and the
+content hash of a signed note."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from backend.notes import leaks
 from backend.notes.leaks import Identity, Severity
+
+ATTENDED = frozenset({"present", "late", "left_early"})
 
 
 @dataclass(frozen=True)
@@ -89,3 +93,43 @@ def content_hash(document: Mapping[str, Any]) -> str:
         document, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _blank(value: Any) -> bool:
+    return not str(value or "").strip()
+
+
+def not_started(starts_at: datetime, now: datetime) -> list[dict[str, str]]:
+    """A note documents what happened: none is signed before its session starts."""
+    if starts_at > now:
+        return [{"field": "session.starts_at", "message": "the session has not started yet"}]
+    return []
+
+
+def unmet_before_signing(
+    *,
+    starts_at: datetime,
+    now: datetime,
+    shared: Mapping[str, Any],
+    required: Sequence[str],
+    attendance: Mapping[str, str | None],
+    entries: Mapping[str, Mapping[str, Any]],
+    entry_required: Sequence[str],
+) -> list[dict[str, str]]:
+    """Everything that keeps a group note from being signed, all at once: the session has
+    not started; a required shared field is blank; an expected member (a key of
+    ``attendance``, by patient id) has no attendance status; a member who came (present,
+    late, left early) has a blank ``entry_required`` field in their entry."""
+    unmet = not_started(starts_at, now)
+    unmet += [{"field": f, "message": "required"} for f in required if _blank(shared.get(f))]
+    for patient_id, status in attendance.items():
+        if status is None:
+            unmet.append({"field": f"entries.{patient_id}.attendance", "message": "required"})
+        elif status in ATTENDED:
+            fields = entries.get(patient_id, {})
+            unmet += [
+                {"field": f"entries.{patient_id}.{f}", "message": "required"}
+                for f in entry_required
+                if _blank(fields.get(f))
+            ]
+    return unmet

@@ -19,11 +19,10 @@ from backend.audit.service import Actor, Event, record, record_many
 from backend.billing import capture
 from backend.lib.auth import Principal
 from backend.lib.problems import Problem
-from backend.notes import leak_guard, lifecycle, rules
+from backend.notes import leak_guard, lifecycle, readiness, rules
 from backend.notes.models import Addendum, GroupNote, MemberEntry
 from backend.patients.models import Patient
 from backend.plans import points
-from backend.scheduling import enrollment
 from backend.scheduling.models import Group, Session
 from shared.schemas.notes import EntryUpdate, NoteSave, SharedUpdate
 from shared.schemas.plans import Objective
@@ -36,20 +35,14 @@ async def open_note(session: AsyncSession, actor: Actor, row: Session) -> tuple[
     """The session's note, creating it (with an entry per expected client) on first use."""
     existing = (await session.exec(select(GroupNote).where(GroupNote.session_id == row.id))).first()
     if existing is not None:
+        await readiness.follow_sign_in_sheet(session, existing, row)
         return existing, False
     if row.status == "cancelled":
         raise Problem(409, "A cancelled session has no note.")
     note = GroupNote(session_id=row.id, author_ids=[actor.user_id] if actor.user_id else [])
     session.add(note)
     await session.flush()
-    marks = await enrollment.marks(session, row.id)
-    for patient in await enrollment.expected(session, row):
-        mark = marks.get(patient.id)
-        session.add(
-            MemberEntry(
-                note_id=note.id, patient_id=patient.id, attendance=mark.status if mark else None
-            )
-        )
+    await readiness.follow_sign_in_sheet(session, note, row)
     await record(session, actor, "create", "group_note", entity_id=note.id)
     return note, True
 
@@ -197,9 +190,9 @@ async def sign(
     assert row is not None
     group = await session.get(Group, row.group_id)
     assert group is not None
-    required = (group.note_template or {}).get("required", ["topic"])
-    lifecycle.missing_fields(note.model_dump(), required)
+    attendance = await readiness.follow_sign_in_sheet(session, note, row)
     rows = await entries(session, note.id)
+    readiness.refuse_unless_ready(note, row, group, attendance, rows)
     await leak_guard.guard_note(session, note, rows)
     lifecycle.sign(
         note,

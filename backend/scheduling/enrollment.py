@@ -15,7 +15,7 @@ from backend.audit.service import Actor, record
 from backend.db.base import utcnow
 from backend.lib.problems import Problem
 from backend.patients.models import Patient
-from backend.scheduling import service
+from backend.scheduling import rules, service
 from backend.scheduling.models import Attendance, Booking, Enrollment, Group, Session
 from shared.schemas.scheduling import AttendanceWrite, EnrollmentCreate
 
@@ -229,6 +229,20 @@ async def expected(session: AsyncSession, row: Session) -> list[Patient]:
     return list(rows.all())
 
 
+def settle_minutes(row: Session, data: AttendanceWrite) -> int | None:
+    """The minutes ``data`` stores for ``row`` (a new status replaces the old minutes)."""
+    try:
+        return rules.attended_minutes(
+            data.status.value, data.minutes, rules.length_minutes(row.starts_at, row.ends_at)
+        )
+    except rules.RuleError as error:
+        raise Problem(
+            422,
+            f"{error.field}: {error.message}.",
+            errors=[{"field": error.field, "message": error.message}],
+        ) from error
+
+
 async def record_attendance(
     session: AsyncSession, actor: Actor, row: Session, patient_id: uuid.UUID, data: AttendanceWrite
 ) -> Attendance:
@@ -241,16 +255,17 @@ async def record_attendance(
     if row.status == "cancelled":
         raise Problem(409, "The session was cancelled.")
     assert actor.user_id is not None, "attendance is recorded by a signed-in user"
+    minutes = settle_minutes(row, data)
     mark = await session.get(Attendance, (row.id, patient_id))
     if mark is None:
         mark = Attendance(
             session_id=row.id,
             patient_id=patient_id,
             status=data.status.value,
-            minutes=data.minutes,
+            minutes=minutes,
             recorded_by=actor.user_id,
         )
-    mark.status, mark.minutes, mark.recorded_at = data.status.value, data.minutes, utcnow()
+    mark.status, mark.minutes, mark.recorded_at = data.status.value, minutes, utcnow()
     session.add(mark)
     await session.flush()
     await record(

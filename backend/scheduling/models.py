@@ -7,11 +7,12 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, String, Uuid
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Uuid
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSTZRANGE, ExcludeConstraint
 from sqlmodel import Field, SQLModel
 
 from backend.db.base import timestamp
+from backend.lib.problems import CHECK_FIELDS
 
 
 class Room(SQLModel, table=True):
@@ -136,7 +137,17 @@ class Enrollment(SQLModel, table=True):
 
 
 class Attendance(SQLModel, table=True):
+    """Minutes agree with the status (see ``rules.attended_minutes``): the check below, and
+    the ``attendance_minutes_within_session`` trigger (migration 0012) for the bound."""
+
     __tablename__ = "attendance"
+    __table_args__ = (
+        CheckConstraint(
+            "CASE WHEN status IN ('present', 'late', 'left_early')"
+            " THEN minutes IS NOT NULL AND minutes > 0 ELSE minutes IS NULL END",
+            name="minutes_match_status",
+        ),
+    )
 
     session_id: uuid.UUID = Field(foreign_key="group_session.id", primary_key=True)
     patient_id: uuid.UUID = Field(foreign_key="patient.id", primary_key=True)
@@ -144,6 +155,20 @@ class Attendance(SQLModel, table=True):
     minutes: int | None = None
     recorded_by: uuid.UUID = Field(foreign_key="app_user.id")
     recorded_at: datetime = timestamp(default_now=True)
+
+
+CHECK_FIELDS.update(
+    {
+        "ck_attendance_minutes_match_status": (
+            "minutes",
+            "none when absent, excused or cancelled; more than 0 when present, late or left early",
+        ),
+        "attendance_minutes_within_session": (
+            "minutes",
+            "at most the session's length when present, fewer when late or left early",
+        ),
+    }
+)
 
 
 class Closure(SQLModel, table=True):

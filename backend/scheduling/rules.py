@@ -1,4 +1,5 @@
-"""Recurrence: RFC 5545 rules expanded into local wall-clock occurrences.
+"""Recurrence: RFC 5545 rules expanded into local wall-clock occurrences; and the minutes
+an attendance status allows.
 
 A series is defined in local time ("09:00 in America/New_York") and every occurrence is
 built at that wall-clock time in that zone, so a 09:00 group stays at 09:00 across DST
@@ -177,3 +178,35 @@ def truncate_rule(rule_text: str, before: datetime) -> str:
     last = before.astimezone(ZoneInfo("UTC")) - timedelta(seconds=1)
     parts["UNTIL"] = last.strftime("%Y%m%dT%H%M%SZ")
     return ";".join(f"{k}={v}" for k, v in parts.items())
+
+
+NO_MINUTES = frozenset({"absent", "excused", "cancelled"})
+PARTIAL = frozenset({"late", "left_early"})
+
+
+def attended_minutes(status: str, minutes: int | None, length: int) -> int | None:
+    """The minutes to store for ``status`` in a session of ``length`` minutes. Billing
+    counts them, so they must agree with the status: none for a member who did not come,
+    fewer than the session (and some) for one who came late or left early, the whole
+    session by default and never more for one who was present."""
+    if status in NO_MINUTES:
+        if minutes is not None:
+            raise RuleError("minutes", f"a member marked {status} has no minutes attended")
+        return None
+    if status in PARTIAL:
+        if minutes is None:
+            raise RuleError("minutes", f"required when {status}: how long the member attended")
+        if not 0 < minutes < length:
+            raise RuleError(
+                "minutes", f"{status}: more than 0 and fewer than the session's {length} minutes"
+            )
+        return minutes
+    if minutes is None:
+        return length
+    if not 0 < minutes <= length:
+        raise RuleError("minutes", f"present: more than 0, at most the session's {length} minutes")
+    return minutes
+
+
+def length_minutes(starts_at: datetime, ends_at: datetime) -> int:
+    return int((ends_at - starts_at).total_seconds() // 60)

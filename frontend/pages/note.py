@@ -8,6 +8,7 @@ from frontend.components.layout import shell
 from frontend.state.auth import AuthState
 from frontend.state.note import NoteState
 from shared.schemas.notes import Participation, Risk
+from shared.schemas.scheduling import AttendanceStatus
 
 _SELECT = {"height": "40px", "font_size": "16px"}
 
@@ -42,6 +43,7 @@ def _shared() -> rx.Component:
                 id="note-process",
                 min_height="6em",
             ),
+            _unmet(NoteState.shared_unmet, id="note-shared-unmet"),
             spacing="2",
             width="100%",
         ),
@@ -74,6 +76,42 @@ def _objective(pid: rx.Var, objective: rx.Var, locked: Any) -> rx.Component:
     )
 
 
+def _unmet(message: Any, **props: Any) -> rx.Component:
+    """Why signing was refused, at the place to fix it."""
+    return rx.cond(
+        message != "",
+        rx.callout(message, color_scheme="amber", size="1", role="status", **props),
+    )
+
+
+def _attendance(entry: rx.Var, pid: rx.Var) -> rx.Component:
+    """Attendance from the member's row: the sign-in sheet's record, which the note follows."""
+    return rx.flex(
+        rx.el.select(
+            rx.el.option("Attendance", value=""),
+            *[rx.el.option(s.value.replace("_", " "), value=s.value) for s in AttendanceStatus],
+            default_value=entry["attendance"].to(str),
+            key=entry["attendance"].to(str),
+            style=_SELECT,
+            on_change=lambda v: NoteState.attend(pid, v),
+            aria_label="Attendance of " + entry["name"].to(str),
+            class_name="member-attendance",
+        ),
+        rx.input(
+            placeholder="min if late / left early",
+            input_mode="numeric",
+            size="3",
+            width="13em",
+            aria_label="Minutes attended by " + entry["name"].to(str),
+            on_blur=lambda v: NoteState.set_minutes(pid, v),
+            class_name="member-minutes",
+        ),
+        gap="2",
+        wrap="wrap",
+        align="center",
+    )
+
+
 def _member(entry: rx.Var) -> rx.Component:
     pid = entry["patient_id"].to(str)
     locked = NoteState.status != "draft"
@@ -84,6 +122,8 @@ def _member(entry: rx.Var) -> rx.Component:
                 rx.badge(entry["attendance"]),
                 align="center",
             ),
+            _unmet(entry["unmet"].to(str), class_name="member-unmet"),
+            rx.cond(locked, rx.fragment(), _attendance(entry, pid)),
             rx.cond(
                 entry["absent"].to(bool),
                 rx.text(
@@ -98,6 +138,8 @@ def _member(entry: rx.Var) -> rx.Component:
                             style=_SELECT,
                             on_change=lambda v: NoteState.save_entry(pid, "participation", v),
                             disabled=locked,
+                            aria_label="Participation of " + entry["name"].to(str),
+                            class_name="member-participation",
                         ),
                         rx.el.select(
                             rx.el.option("Risk", value=""),
@@ -106,6 +148,7 @@ def _member(entry: rx.Var) -> rx.Component:
                             style=_SELECT,
                             on_change=lambda v: NoteState.save_entry(pid, "risk", v),
                             disabled=locked,
+                            aria_label="Risk of " + entry["name"].to(str),
                         ),
                         rx.input(
                             default_value=entry["affect"].to(str),
@@ -137,6 +180,7 @@ def _member(entry: rx.Var) -> rx.Component:
             width="100%",
         ),
         width="100%",
+        class_name="member-card",
     )
 
 
@@ -196,7 +240,11 @@ def document_session() -> rx.Component:
         rx.foreach(NoteState.entries, _member),
         rx.cond(
             NoteState.status == "draft",
-            rx.button("Sign and lock", size="4", on_click=NoteState.sign, id="note-sign"),
+            rx.vstack(
+                _unmet(NoteState.start_unmet, id="note-not-started"),
+                rx.button("Sign and lock", size="4", on_click=NoteState.sign, id="note-sign"),
+                width="100%",
+            ),
             rx.card(
                 rx.vstack(
                     rx.text("Signed. SHA-256 ", rx.code(NoteState.content_hash), size="2"),

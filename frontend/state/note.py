@@ -19,9 +19,20 @@ from shared.schemas.notes import (
     ObjectiveRating,
     SharedUpdate,
 )
+from shared.schemas.scheduling import AttendanceStatus, AttendanceWrite
+
+ATTENDANCE_MISSING = "Attendance not recorded: choose how this member attended."
+NOT_STARTED = "The session has not started yet: sign once it has taken place."
 
 
-def _entry(e: EntryRead) -> dict[str, Any]:
+def _unmet_text(fields: list[str]) -> str:
+    """What a member's row says after a refused signature (see NoteState.sign)."""
+    if "attendance" in fields:
+        return ATTENDANCE_MISSING
+    return f"Required before signing: {', '.join(fields)}." if fields else ""
+
+
+def _entry(e: EntryRead, unmet: list[str]) -> dict[str, Any]:
     ratings = {r.objective_id: r.rating for r in e.objective_ratings}
     return {
         "objectives": [
@@ -43,6 +54,7 @@ def _entry(e: EntryRead) -> dict[str, Any]:
         "risk": e.risk,
         "version": e.version,
         "absent": e.attendance in ("absent", "excused"),
+        "unmet": _unmet_text(unmet),
     }
 
 
@@ -74,6 +86,13 @@ class NoteState(rx.State):
     content_hash: str = ""
     awaiting_cosign: bool = False
     addenda: list[str] = []
+    # Why the last signature was refused, shown where each item is fixed: by member (the
+    # missing attendance or entry fields), in the shared section, and by the Sign button.
+    unmet: dict[str, list[str]] = {}
+    shared_unmet: str = ""
+    start_unmet: str = ""
+    minutes: dict[str, str] = {}
+    chosen: dict[str, str] = {}
 
     def _apply(self, note: NoteRead) -> None:
         self.note_id, self.status, self.version = str(note.id), note.status, note.version
@@ -83,7 +102,7 @@ class NoteState(rx.State):
             note.group_process,
         )
         self.title = f"{note.group_name} · {note.starts_at:%a %d %b %H:%M}"
-        self.entries = [_entry(e) for e in note.entries]
+        self.entries = [_entry(e, self.unmet.get(str(e.patient_id), [])) for e in note.entries]
         self.content_hash = note.content_hash or ""
         self.addenda = [f"{a.created_at:%d %b %H:%M} · {a.reason}: {a.text}" for a in note.addenda]
         self.awaiting_cosign = note.cosign_required and note.cosigned_by is None
@@ -125,8 +144,52 @@ class NoteState(rx.State):
         except ApiError as error:
             await self._conflict(error)
             return
-        self.entries = [_entry(saved) if e["patient_id"] == patient_id else e for e in self.entries]
+        self._met(patient_id, field)
+        self.entries = [
+            _entry(saved, self.unmet.get(patient_id, [])) if e["patient_id"] == patient_id else e
+            for e in self.entries
+        ]
         self.saved = "Saved"
+
+    def _met(self, patient_id: str, field: str) -> None:
+        left = [f for f in self.unmet.get(patient_id, []) if f != field]
+        self.unmet = {**self.unmet, patient_id: left}
+
+    @rx.event
+    async def set_minutes(self, patient_id: str, value: str) -> None:
+        """Minutes for a member who came late or left early; typed after choosing that
+        status, they record it."""
+        self.minutes = {**self.minutes, patient_id: value.strip()}
+        status = self.chosen.get(patient_id, "")
+        if status in ("late", "left_early") and "attendance" in self.unmet.get(patient_id, []):
+            await self.attend(patient_id, status)
+
+    @rx.event
+    async def attend(self, patient_id: str, status: str) -> None:
+        """Record a member's attendance from their row (late or left early take the
+        minutes typed beside it), then reload the note, whose entries follow it."""
+        if not status:
+            return
+        self.chosen = {**self.chosen, patient_id: status}
+        typed = self.minutes.get(patient_id, "")
+        minutes = int(typed) if typed.isdigit() and status in ("late", "left_early") else None
+        body = AttendanceWrite(status=AttendanceStatus(status), minutes=minutes)
+        auth = await self.get_state(AuthState)
+        try:
+            await auth.call(lambda c: c.attend(self.session_id, patient_id, body))
+            note = await auth.call(lambda c: c.open_note(self.session_id))
+        except ApiError as error:
+            self.unmet = {**self.unmet, patient_id: ["attendance"]}
+            self._apply_unmet(patient_id, error.detail)
+            return
+        self._met(patient_id, "attendance")
+        self._apply(note)
+        self.saved = "Attendance recorded"
+
+    def _apply_unmet(self, patient_id: str, message: str) -> None:
+        self.entries = [
+            {**e, "unmet": message} if e["patient_id"] == patient_id else e for e in self.entries
+        ]
 
     @rx.event
     async def save_rating(self, patient_id: str, objective_id: str, value: list[float]) -> None:
@@ -152,7 +215,11 @@ class NoteState(rx.State):
         except ApiError as error:
             await self._conflict(error)
             return
-        self.entries = [_entry(saved) if e["patient_id"] == patient_id else e for e in self.entries]
+        self._met(patient_id, "objective_ratings")
+        self.entries = [
+            _entry(saved, self.unmet.get(patient_id, [])) if e["patient_id"] == patient_id else e
+            for e in self.entries
+        ]
         self.saved = "Saved"
 
     async def _conflict(self, error: ApiError) -> None:
@@ -165,12 +232,15 @@ class NoteState(rx.State):
     @rx.event
     async def sign(self) -> None:
         self.error, self.leaks = "", []
+        self.unmet, self.shared_unmet, self.start_unmet = {}, "", ""
         auth = await self.get_state(AuthState)
         try:
-            self._apply(await auth.call(lambda c: c.sign_note(self.note_id)))
+            note = await auth.call(lambda c: c.sign_note(self.note_id))
         except ApiError as error:
             self._refused(error)
+            self._unready(error.problem.get("errors", []))
             return
+        self._apply(note)
         self.saved = "Signed and locked"
 
     def _refused(self, error: ApiError) -> None:
@@ -185,6 +255,27 @@ class NoteState(rx.State):
                 "severity": leak["severity"],
             }
             for leak in error.problem.get("leaks", [])
+        ]
+
+    def _unready(self, errors: list[dict[str, str]]) -> None:
+        """Place each missing item of a refused signature where it is fixed."""
+        unmet: dict[str, list[str]] = {}
+        shared = []
+        for item in errors:
+            parts = str(item.get("field", "")).split(".")
+            if parts == ["session", "starts_at"]:
+                self.start_unmet = NOT_STARTED
+            elif parts[0] == "entries" and len(parts) == 3:
+                unmet.setdefault(parts[1], []).append(parts[2])
+            else:
+                shared.append(parts[-1])
+        if shared:
+            self.shared_unmet = f"Required before signing: {', '.join(shared)}."
+        if errors:
+            self.error = "Not ready to sign: see the highlighted items below."
+        self.unmet = unmet
+        self.entries = [
+            {**e, "unmet": _unmet_text(unmet.get(e["patient_id"], []))} for e in self.entries
         ]
 
     @rx.event

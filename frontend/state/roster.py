@@ -115,6 +115,9 @@ class RosterState(rx.State):
         await self._act(lambda c: c.accept_offer(enrollment_id, body), "Offer accepted: {status}.")
 
 
+PARTIAL = (AttendanceStatus.LATE.value, AttendanceStatus.LEFT_EARLY.value)
+
+
 @clear_on_sign_out
 class CheckInState(rx.State):
     session_id: str = ""
@@ -166,12 +169,26 @@ class CheckInState(rx.State):
 
     @rx.event
     async def mark(self, patient_id: str, status: str) -> None:
+        """Present takes the whole session and absent or excused none (the API decides);
+        late or left early keep minutes already given for one of them, else the row waits
+        for the minutes attended before anything is recorded."""
         row = next((r for r in self.rows if r["id"] == patient_id), None)
-        minutes = int(row["minutes"]) if row and row["minutes"] else None
-        await self._save(patient_id, status, minutes)
+        if row is None:
+            return
+        if status not in PARTIAL:
+            await self._save(patient_id, status, None)
+            return
+        if row["status"] in PARTIAL and row["minutes"]:
+            await self._save(patient_id, status, int(row["minutes"]))
+            return
+        self.error = ""
+        self.message = f"{row['name']}: enter the minutes attended to record {status}."
+        self.rows = [
+            r | {"status": status, "minutes": ""} if r["id"] == patient_id else r for r in self.rows
+        ]
 
     async def _save(self, patient_id: str, status: str, minutes: int | None) -> None:
-        self.error = ""
+        self.error, self.message = "", ""
         body = AttendanceWrite(status=AttendanceStatus(status), minutes=minutes)
         auth = await self.get_state(AuthState)
         try:

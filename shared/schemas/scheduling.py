@@ -24,17 +24,28 @@ class RoomRead(RoomCreate):
 
 NoteField = Literal["topic", "interventions", "group_process"]
 NOTE_TOPIC: NoteField = "topic"
+EntryField = Literal[
+    "participation", "affect", "behaviour", "narrative", "risk", "objective_ratings"
+]
+# What a signed note must say about each member who came (present, late, left early).
+ENTRY_REQUIRED: list[EntryField] = ["participation", "narrative"]
 Prompt = Annotated[str, StringConstraints(max_length=500)]
 LocalDateTime = Annotated[str, StringConstraints(max_length=16)]
 
 
 class NoteTemplate(BaseModel):
-    """Per-group prompts for the shared section, and the fields a signed note must fill."""
+    """Per-group prompts for the shared section, and the fields a signed note must fill:
+    in the shared section, and in the entry of each member who attended."""
 
     prompts: dict[NoteField, Prompt] = Field(
         default_factory=dict, json_schema_extra={"maxProperties": 3}
     )
     required: list[NoteField] = Field(default_factory=lambda: [NOTE_TOPIC], max_length=3)
+    entry_required: list[EntryField] = Field(
+        default_factory=lambda: list(ENTRY_REQUIRED),
+        max_length=6,
+        description="Fields of each attending member's entry a signed note must fill",
+    )
 
 
 class GroupCreate(BaseModel):

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
@@ -93,3 +94,25 @@ def page(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+def document_attendees(api: httpx.Client, headers: dict[str, str], session_id: str) -> None:
+    """What signing asks of each member who came (the default template's participation and
+    narrative), written through the API before a test signs."""
+    note = api.post(f"/api/v1/sessions/{session_id}/note", headers=headers).json()
+    entries = [
+        {
+            "patient_id": e["patient_id"],
+            "version": e["version"],
+            "participation": e["participation"] or "moderate",
+            "narrative": e["narrative"] or "Took part in the practice.",
+        }
+        for e in note["entries"]
+        if e["attendance"] in ("present", "late", "left_early")
+    ]
+    saved = api.put(
+        f"/api/v1/notes/{note['id']}",
+        headers=headers,
+        json={"version": note["version"], "entries": entries},
+    )
+    assert saved.status_code == 200, saved.text

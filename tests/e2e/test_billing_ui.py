@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import document_attendees, sign_in
 from tests.e2e.test_schedule_ui import _api
 
 pytestmark = pytest.mark.billing
@@ -56,6 +56,7 @@ def _signed_group(app_url: str) -> None:
     note = api.post(f"/api/v1/sessions/{session_id}/note", headers=cleo).json()
     url = f"/api/v1/notes/{note['id']}"
     api.patch(url, headers=cleo | {"If-Match": '"1"'}, json={"topic": "Budgeting"})
+    document_attendees(api, cleo, session_id)
     assert api.post(f"{url}/sign", headers=cleo).status_code == 200
     api.close()
 

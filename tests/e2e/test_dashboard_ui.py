@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PASSWORD, sign_in
+from tests.e2e.conftest import PASSWORD, document_attendees, sign_in
 from tests.e2e.test_schedule_ui import _api
 
 pytestmark = pytest.mark.billing
@@ -72,6 +72,7 @@ def clinic(app_url: str) -> None:
     note = api.post(f"/api/v1/sessions/{session_id}/note", headers=facilitator).json()
     url = f"/api/v1/notes/{note['id']}"
     api.patch(url, headers=facilitator | {"If-Match": '"1"'}, json={"topic": "Routines"})
+    document_attendees(api, facilitator, session_id)
     signed = api.post(f"{url}/sign", headers=facilitator)
     assert signed.status_code == 200 and signed.json()["cosign_required"], signed.text
     api.close()

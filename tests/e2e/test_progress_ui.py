@@ -51,6 +51,12 @@ def _signed_group_note(app_url: str) -> tuple[dict, dict]:
             headers=coco,
             json={"patient_id": patient["id"], "from_date": yesterday.isoformat()},
         )
+    for patient, mark in zip(
+        members, [{"status": "present"}, {"status": "left_early", "minutes": 40}], strict=True
+    ):
+        api.put(
+            f"/api/v1/sessions/{session_id}/attendance/{patient['id']}", headers=coco, json=mark
+        )
     note = api.post(f"/api/v1/sessions/{session_id}/note", headers=cleo).json()
     url = f"/api/v1/notes/{note['id']}"
     api.patch(url, headers=cleo | {"If-Match": '"1"'}, json={"topic": "Urge surfing"})
@@ -58,7 +64,7 @@ def _signed_group_note(app_url: str) -> tuple[dict, dict]:
         saved = api.patch(
             f"{url}/entries/{patient['id']}",
             headers=cleo | {"If-Match": '"1"'},
-            json={"narrative": text},
+            json={"narrative": text, "participation": "moderate"},
         )
         assert saved.status_code == 200, saved.text
     assert api.post(f"{url}/sign", headers=cleo).status_code == 200

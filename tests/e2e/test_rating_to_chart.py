@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import document_attendees, sign_in
 from tests.e2e.test_schedule_ui import _api
 
 pytestmark = pytest.mark.plans
@@ -49,6 +49,12 @@ def _group_with_a_planned_member(app_url: str) -> tuple[str, dict]:
             headers=coco,
             json={"patient_id": patient["id"], "from_date": yesterday.isoformat()},
         )
+        api.put(
+            f"/api/v1/sessions/{session_id}/attendance/{patient['id']}",
+            headers=coco,
+            json={"status": "present"},
+        )
+    document_attendees(api, cleo, session_id)
     planned = members[0]
     chart = f"/api/v1/patients/{planned['id']}"
     api.post(f"{chart}/diagnoses", headers=cleo, json={"code": "F43.10"})

@@ -188,7 +188,7 @@ def build_clinic(app_url: str) -> Clinic:
             api.put(
                 f"/api/v1/sessions/{session_id}/attendance/{patient['id']}",
                 headers=auth,
-                json={"status": "late" if i == 5 else "present"},
+                json={"status": "late", "minutes": 40} if i == 5 else {"status": "present"},
             )
         )
         members.append((patient["id"], objectives))

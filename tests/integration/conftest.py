@@ -1,5 +1,6 @@
 """Shared integration fixtures. ``documented_group``: a group of three members with
-distinctive names, one session yesterday, attendance marked (present, late, absent)."""
+distinctive names, one 90-minute session yesterday, attendance marked (present, late for 70
+minutes, absent)."""
 
 from datetime import date, timedelta
 from typing import Any
@@ -56,7 +57,7 @@ async def documented_group(client: AsyncTestClient, make_user) -> dict[str, Any]
         mark = await client.put(
             f"/api/v1/sessions/{session_id}/attendance/{patient['id']}",
             headers=coordinator,
-            json={"status": status},
+            json={"status": status, "minutes": 70 if status == "late" else None},
         )
         assert mark.status_code == 200, mark.text
     return {
@@ -65,3 +66,32 @@ async def documented_group(client: AsyncTestClient, make_user) -> dict[str, Any]
         "fay": await sign_in(client, "fay"),
         "cal": intake,
     }
+
+
+ATTENDED = ("present", "late", "left_early")
+
+
+async def document_attendees(
+    client: AsyncTestClient, headers: dict[str, str], session_id: str
+) -> dict[str, Any]:
+    """Fill what signing asks of each member who came (the default template's entry
+    fields: participation and narrative), keeping whatever the test wrote already."""
+    note = (await client.post(f"/api/v1/sessions/{session_id}/note", headers=headers)).json()
+    note_id = note["id"]
+    entries = [
+        {
+            "patient_id": e["patient_id"],
+            "version": e["version"],
+            "participation": e["participation"] or "moderate",
+            "narrative": e["narrative"] or "Took part in the skills practice.",
+        }
+        for e in note["entries"]
+        if e["attendance"] in ATTENDED
+    ]
+    saved = await client.put(
+        f"/api/v1/notes/{note_id}",
+        headers=headers,
+        json={"version": note["version"], "entries": entries},
+    )
+    assert saved.status_code == 200, saved.text
+    return dict(saved.json())

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from backend.billing import x12
 from shared.enums import Role
 from tests.conftest import sign_in
+from tests.integration.conftest import document_attendees
 
 pytestmark = pytest.mark.billing
 DAY = date.today() - timedelta(days=1)
@@ -100,7 +101,15 @@ async def _attend(
 
 
 async def _sign(client: AsyncTestClient, ctx: dict, session: str) -> None:
-    note = (await client.post(f"/api/v1/sessions/{session}/note", headers=ctx["cal"])).json()
+    """Sign with a complete sign-in sheet (a member the test did not mark was excused) and
+    the entries signing asks of each member who came."""
+    sheet = (
+        await client.get(f"/api/v1/sessions/{session}/attendance", headers=ctx["coord"])
+    ).json()
+    for row in sheet["rows"]:
+        if row["status"] is None:
+            await _attend(client, ctx, session, {"id": row["patient_id"]}, "excused", None)
+    note = await document_attendees(client, ctx["cal"], session)
     url = f"/api/v1/notes/{note['id']}"
     await client.patch(url, headers=ctx["cal"] | {"If-Match": '"1"'}, json={"topic": "Coping"})
     signed = await client.post(f"{url}/sign", headers=ctx["cal"])
@@ -290,3 +299,39 @@ async def test_claim_batch_is_a_valid_837p_and_bills_the_charges(
         "/api/v1/billing/claim-batches", headers=iop["bill"], json={"payer_id": payer["id"]}
     )
     assert again.status_code == 409
+
+
+@pytest.mark.integrity
+async def test_billing_counts_only_minutes_that_agree_with_attendance(
+    client: AsyncTestClient, iop
+) -> None:
+    """A 60-minute group: "absent, 60 minutes" and "late, 200 minutes" are refused, so the
+    charges carry the whole session for the present member, the minutes of the late one and
+    nothing for the absent one."""
+    present, late, absent = iop["members"]
+    session = iop["sessions"][0]
+    url = f"/api/v1/sessions/{session}/attendance"
+    for patient, body in (
+        (absent, {"status": "absent", "minutes": 60}),
+        (late, {"status": "late", "minutes": 200}),
+    ):
+        refused = await client.put(f"{url}/{patient['id']}", headers=iop["coord"], json=body)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "minutes"
+    await _attend(client, iop, session, present, "present", None)
+    await _attend(client, iop, session, late, "late", 45)
+    await _attend(client, iop, session, absent, "absent", None)
+    await _sign(client, iop, session)
+    charged = {}
+    for patient in iop["members"]:
+        rows = (
+            await client.get(
+                "/api/v1/billing/charges", headers=iop["bill"], params={"patient_id": patient["id"]}
+            )
+        ).json()
+        charged[patient["given_name"]] = [(c["code"], c["minutes"]) for c in rows]
+    assert charged == {
+        "Philomena": [("90853", 60)],
+        "Barnaby": [("90853", 45)],
+        "Wilhelmina": [],
+    }

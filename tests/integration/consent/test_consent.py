@@ -16,6 +16,7 @@ from backend import admin
 from backend.notes.pdf import NOTICE
 from shared.enums import Role
 from tests.conftest import sign_in
+from tests.integration.conftest import document_attendees
 
 pytestmark = pytest.mark.consent
 
@@ -257,6 +258,7 @@ async def test_a_group_members_disclosure_never_names_another_member(
             headers=ctx["fay"] | {"If-Match": '"1"'},
             json={"narrative": narrative},
         )
+    await document_attendees(client, ctx["fay"], ctx["session_id"])
     assert (await client.post(f"{url}/sign", headers=ctx["fay"])).status_code == 200
     zeb = ctx["patients"][0]
     chart = {"cleo": ctx["cal"], "url": f"/api/v1/patients/{zeb['id']}"}

@@ -213,8 +213,9 @@ def _bundle() -> dict[str, Any]:
         "activity": [{"detail": {"code": {"text": "CBT"}, "scheduledString": "weekly"}}],
     }
 
-    def encounter(n: int, status: str) -> dict[str, Any]:
-        return {
+    def encounter(n: int, status: str, minutes: int | None = None) -> dict[str, Any]:
+        length = {"length": {"value": minutes, "unit": "min"}} if minutes else {}
+        return length | {
             "resourceType": "Encounter",
             "id": f"enc-{n}",
             "status": "finished",
@@ -240,7 +241,7 @@ def _bundle() -> dict[str, Any]:
         goal,
         care_plan,
         encounter(1, "present"),
-        encounter(2, "late"),
+        encounter(2, "late", 70),  # late: how long the member stayed
         encounter(3, "absent"),
     ]
     return {

@@ -13,6 +13,7 @@ from backend import admin
 from backend.notes import service as notes
 from shared.enums import Role
 from tests.conftest import sign_in
+from tests.integration.conftest import document_attendees
 
 pytestmark = pytest.mark.notes
 
@@ -85,6 +86,7 @@ async def test_signing_refuses_name_leaks_then_locks_with_a_verifiable_hash(
         json={"narrative": f"Supported {zeb['mrn']} during role play"},
     )
     assert entry.status_code == 200
+    await document_attendees(client, ctx["fay"], ctx["session_id"])
     refused = await client.post(f"{url}/sign", headers=ctx["fay"])
     assert refused.status_code == 422
     assert [(leak["field"], leak["text"]) for leak in refused.json()["leaks"]] == [
@@ -98,7 +100,7 @@ async def test_signing_refuses_name_leaks_then_locks_with_a_verifiable_hash(
     )
     await client.patch(
         f"{url}/entries/{mari['id']}",
-        headers=ctx["fay"] | {"If-Match": '"2"'},
+        headers=ctx["fay"] | {"If-Match": '"3"'},
         json={"narrative": "Supported a peer during role play"},
     )
     signed = await client.post(f"{url}/sign", headers=ctx["fay"])
@@ -133,6 +135,7 @@ async def test_a_members_chart_never_shows_another_member(
             headers=ctx["fay"] | {"If-Match": '"1"'},
             json={"narrative": text},
         )
+    await document_attendees(client, ctx["fay"], ctx["session_id"])
     assert (await client.post(f"{url}/sign", headers=ctx["fay"])).status_code == 200
     zeb, mari = ctx["patients"][0], ctx["patients"][1]
     for body in (
@@ -171,6 +174,7 @@ async def test_peer_facilitator_notes_go_to_the_supervisor_cosign_queue(
     assert [n["id"] for n in unsigned] == [note["id"]]
     url = f"/api/v1/notes/{note['id']}"
     await client.patch(url, headers=ctx["fay"] | {"If-Match": '"1"'}, json={"topic": "Boundaries"})
+    await document_attendees(client, ctx["fay"], ctx["session_id"])
     signed = (await client.post(f"{url}/sign", headers=ctx["fay"])).json()
     assert signed["cosign_required"] is True
     assert (await client.get("/api/v1/notes/unsigned", headers=ctx["fay"])).json() == []

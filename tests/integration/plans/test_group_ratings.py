@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from litestar.testing import AsyncTestClient
 
+from tests.integration.conftest import document_attendees
 from tests.integration.plans.test_plans import objective, plan
 
 pytestmark = pytest.mark.plans
@@ -62,6 +63,7 @@ async def test_group_note_rating_becomes_a_progress_point(
     await client.patch(url, headers=ctx["fay"] | {"If-Match": '"1"'}, json={"topic": "Coping"})
     progress = f"{chart}/objectives"
     assert (await client.get(progress, headers=ctx["cal"])).json()[0]["points"] == []
+    await document_attendees(client, ctx["fay"], ctx["session_id"])
     assert (await client.post(f"{url}/sign", headers=ctx["fay"])).status_code == 200
 
     shown = (await client.get(progress, headers=ctx["cal"])).json()[0]

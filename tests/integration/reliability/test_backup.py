@@ -70,7 +70,12 @@ def _document_a_clinic(api: httpx.Client) -> dict[str, str]:
         "version": note["version"],
         "shared": {"topic": "Urge surfing"},
         "entries": [
-            {"patient_id": e["patient_id"], "version": e["version"], "narrative": "Engaged."}
+            {
+                "patient_id": e["patient_id"],
+                "version": e["version"],
+                "participation": "active",
+                "narrative": "Engaged.",
+            }
             for e in note["entries"]
         ],
     }

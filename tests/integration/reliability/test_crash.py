@@ -136,7 +136,12 @@ class Writers:
             "version": note["version"],
             "shared": {"topic": token, "group_process": token},
             "entries": [
-                {"patient_id": e["patient_id"], "version": e["version"], "narrative": token}
+                {
+                    "patient_id": e["patient_id"],
+                    "version": e["version"],
+                    "participation": "active",
+                    "narrative": token,
+                }
                 for e in note["entries"]
             ],
         }
@@ -212,6 +217,12 @@ def _setup(api: httpx.Client, facilitators: list[str]) -> Clinic:
             },
         )
         assert enrolled.status_code < 300, enrolled.text
+        for s in sessions:  # signing needs every member's attendance
+            mark = api.put(
+                f"/api/v1/sessions/{s['id']}/attendance/{patient['id']}",
+                json={"status": "present"},
+            )
+            assert mark.status_code == 200, mark.text
     notes = [str(api.post(f"/api/v1/sessions/{s['id']}/note").json()["id"]) for s in sessions]
     contended = api.post("/api/v1/groups", json={"name": "Contended", "capacity": 20}).json()
     rooms = [api.post("/api/v1/rooms", json={"name": f"Room {n}"}).json()["id"] for n in "AB"]

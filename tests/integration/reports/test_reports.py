@@ -23,6 +23,7 @@ from backend.config import Settings
 from shared.enums import Role
 from shared.schemas.reports import ReportName
 from tests.conftest import sign_in
+from tests.integration.conftest import document_attendees
 
 pytestmark = pytest.mark.billing
 ZONE = "America/New_York"
@@ -197,6 +198,7 @@ async def clinic(client: AsyncTestClient, make_user, database_url: str) -> dict[
         f"/api/v1/notes/{note['id']}", headers=cal_h | {"If-Match": '"1"'}, json={"topic": "Coping"}
     )
     _ok(patched)
+    await document_attendees(client, cal_h, s1)
     _ok(await client.post(f"/api/v1/notes/{note['id']}/sign", headers=cal_h))
     _ok(await client.post(f"/api/v1/sessions/{s2}/note", headers=cal_h))
     _ok(await client.post(f"/api/v1/sessions/{t1}/note", headers=fay_h))
