@@ -197,6 +197,14 @@ async def _write_everywhere(world: dict[str, Any]) -> dict[str, Any]:
         headers=staff | {"If-Match": '"2"'},
         json={"behaviour": _joined(variants[:12]), "affect": variants[1]},
     )
+    for key, version in (("a", "3"), ("b", "1"), ("c", "1"), ("d", "1")):
+        ready = {"participation": "active"} | ({} if key == "a" else {"narrative": "Took part"})
+        done = await client.patch(
+            f"{note}/entries/{world['patients'][key]['id']}",
+            headers=staff | {"If-Match": f'"{version}"'},
+            json=ready,
+        )
+        assert done.status_code == 200, done.text  # ready to sign but for the leaks
     refusals = {"sign": await client.post(f"{note}/sign", headers=staff)}
     for key, patient_id in (("addenda", None), (f"addenda.{a}", a), (f"addenda.{b}", b)):
         for variant in variants:
@@ -228,7 +236,7 @@ async def _sign_and_add_clean_text(world: dict[str, Any]) -> None:
             "entries": [
                 {
                     "patient_id": a,
-                    "version": 3,
+                    "version": 4,
                     "narrative": "Ottoline Fairweather named her triggers",
                     "behaviour": "Engaged",
                     "affect": "Bright",
