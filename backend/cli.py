@@ -264,11 +264,9 @@ def audit_verify(checkpoint_file: Path | None) -> None:
         taken_at = document["taken_at"]
     found = _run(admin.verify_audit(url, pins))
     if found.broken:
-        where = found.broken.event_id or f"chain {found.broken.chain}"
-        click.echo(
-            f"BROKEN at {'event ' if found.broken.event_id else ''}{where}: "
-            f"{found.broken.why} ({found.checked} events read)"
-        )
+        event_id = found.broken.event_id
+        where = f"event {event_id}" if event_id else f"chain {found.broken.chain}"
+        click.echo(f"BROKEN at {where}: {found.broken.why} ({found.checked} events read)")
         sys.exit(1)
     reached = f", every chain reaches the checkpoint of {taken_at}" if taken_at else ""
     click.echo(f"ok {found.checked} events{reached}")

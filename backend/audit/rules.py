@@ -155,8 +155,7 @@ class ChainWalk:
             if reached < seq:
                 return Break(
                     chain,
-                    f"chain {chain} ends at seq {reached}, the checkpoint saw seq {seq}: "
-                    "events were deleted",
+                    f"events were deleted: it ends at seq {reached}, the checkpoint saw seq {seq}",
                 )
         by_chain = {head.chain: head for head in heads}
         any_keyed = any(tip.keyed for tip in self.tips.values())
@@ -169,25 +168,25 @@ class ChainWalk:
     def _head_problem(self, chain: int, head: Head | None, any_keyed: bool) -> str | None:
         tip = self.tips.get(chain, Tip())
         if head is None:
-            return f"chain {chain} has events but no head row" if tip.events else None
+            return "it has events but no head row" if tip.events else None
         if head.seq > tip.seq:
             return (
-                f"chain {chain} ends at seq {tip.seq} but its head records seq {head.seq}: "
-                "its newest events were deleted"
+                f"its newest events were deleted: it ends at seq {tip.seq}, its signed head "
+                f"records seq {head.seq}"
             )
         if head.seq != tip.seq or head.hash != tip.hash:
-            return f"chain {chain}'s head does not match its newest event"
+            return "its head does not match its newest event"
         if head.mac is None:
             # Unsigned: a chain never written, or the pre-keying events of a database
             # that has no keyed event yet (`emr` signs that head when it starts).
             if tip.events == 0 or (chain == 0 and not any_keyed):
                 return None
-            return f"chain {chain}'s head is not signed"
+            return "its head is not signed"
         key = self.keys.get(head.key_id or "")
         if key is None:
-            return f"chain {chain}'s head is signed with key id {head.key_id!r}, {NOT_CONFIGURED}"
+            return f"its head is signed with key id {head.key_id!r}, {NOT_CONFIGURED}"
         if not hmac.compare_digest(head_mac(chain, head.seq, head.hash, key), head.mac):
-            return f"chain {chain}'s head signature does not match"
+            return "its head's signature does not match"
         return None
 
 

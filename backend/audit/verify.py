@@ -76,7 +76,8 @@ async def checkpoint(session: AsyncSession, settings: Settings) -> dict[str, Any
     checkpoint must never vouch for a tampered trail)."""
     found = await verify(session, settings)
     if found.broken:
-        where = found.broken.event_id or f"chain {found.broken.chain}"
+        event_id = found.broken.event_id
+        where = f"event {event_id}" if event_id else f"chain {found.broken.chain}"
         raise ValueError(f"the audit trail is broken at {where}: {found.broken.why}")
     return rules.checkpoint(found.tips, utcnow(), settings.audit_key_id, settings.audit_key)
 
