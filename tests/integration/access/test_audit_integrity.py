@@ -335,7 +335,7 @@ async def test_events_from_before_keying_still_verify_and_cannot_be_appended(
     try:
         last = (await _rows(conn, "chain = 0" if await _keyed_schema(conn) else "true"))[-1]
         forged = last | {
-            "id": last["id"] + 1000,
+            "id": await conn.fetchval("SELECT max(id) + 1 FROM audit_event"),
             "actor_username": "mallory",
             "occurred_at": datetime(2026, 10, 1, tzinfo=UTC),
             "prev_hash": last["hash"],
@@ -352,7 +352,7 @@ async def test_events_from_before_keying_still_verify_and_cannot_be_appended(
         await conn.close()
     broken = emr("audit", "verify", env=env)
     assert broken.returncode == 1
-    assert f"BROKEN at event {last['id'] + 1000}: unkeyed" in broken.stdout, broken.stdout
+    assert f"BROKEN at event {forged['id']}: unkeyed" in broken.stdout, broken.stdout
 
 
 async def _insert(conn: asyncpg.Connection, row: dict[str, Any]) -> None:
