@@ -99,13 +99,22 @@ async def record_many(session: AsyncSession, actor: Actor, events: list[Event]) 
     # The audited change first: the Core statements below do not autoflush the session.
     await session.flush()
     db = await session.connection()  # Core on the session's transaction: no ORM layer
-    offset = random.randrange(settings.audit_chains)  # spreads the load; not a secret
-    head = (await db.execute(_PICK, {"chains": settings.audit_chains, "offset": offset})).first()
-    if head is None:  # every chain is busy: wait for one
-        head = (await db.execute(_WAIT, {"chain": offset})).first()
+    transaction = session.sync_session.get_transaction()
+    held = session.info.get("audit_chain")
+    if held and held[0] is transaction:  # a later call in the same transaction: its chain
+        head = (await db.execute(_WAIT, {"chain": held[1]})).first()
+    else:
+        offset = random.randrange(settings.audit_chains)  # spreads the load; not a secret
+        picked = {"chains": settings.audit_chains, "offset": offset}
+        head = (await db.execute(_PICK, picked)).first()
+        if head is None:  # every chain is busy: wait for one
+            head = (await db.execute(_WAIT, {"chain": offset})).first()
     if head is None:
         raise RuntimeError("audit_chain_head has no rows: run `emr db upgrade`")
     chain, seq, prev_hash = int(head[0]), int(head[1]), str(head[2])
+    # One chain per transaction: its events stay together, and it never holds two chains
+    # (two transactions each holding one and waiting for the other's would deadlock).
+    session.info["audit_chain"] = (transaction, chain)
     key_id, key = settings.audit_key_id, settings.audit_key
     shared: dict[str, Any] = {
         "chain": chain,

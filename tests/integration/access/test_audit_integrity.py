@@ -274,6 +274,7 @@ async def test_writers_do_not_queue_behind_one_lock_and_no_chain_forks(
 
     async with admin.transaction(database_url) as held:
         await record(held, admin.cli_actor(), "update", "test", entity_id="held")
+        await record(held, admin.cli_actor(), "update", "test", entity_id="held again")
         statuses = await asyncio.wait_for(
             asyncio.gather(*(read() for _ in range(24)), *(write_alone(n) for n in range(6))),
             timeout=60,
@@ -285,9 +286,15 @@ async def test_writers_do_not_queue_behind_one_lock_and_no_chain_forks(
         chains = await conn.fetchval(
             "SELECT count(DISTINCT chain) FROM audit_event WHERE action = 'read'"
         )
+        held_events = await conn.fetch(
+            "SELECT chain, seq FROM audit_event WHERE action = 'update' ORDER BY seq"
+        )
     finally:
         await conn.close()
     assert chains > 1
+    # One transaction's events stay together in its chain.
+    (first, second) = held_events
+    assert first["chain"] == second["chain"] and second["seq"] == first["seq"] + 1
     verified = emr("audit", "verify", env=project_env | {"DATABASE_URL": database_url})
     assert verified.returncode == 0, verified.stdout
 
