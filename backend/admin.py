@@ -5,15 +5,16 @@ from __future__ import annotations
 import getpass
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.accounts import service
 from backend.accounts.models import User
-from backend.audit import service as audit
+from backend.audit import verify as audit_chains
 from backend.audit.service import Actor
-from backend.db.session import make_engine
+from backend.config import get_settings
+from backend.db.session import make_engine, session_factory
 from backend.lib.problems import Problem
 from shared.enums import Role
 from shared.schemas.accounts import UserCreate, UserUpdate
@@ -27,8 +28,7 @@ def cli_actor() -> Actor:
 async def transaction(url: str) -> AsyncIterator[AsyncSession]:
     engine = make_engine(url, as_app=True)
     try:
-        sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
-        async with sessions() as session, session.begin():
+        async with session_factory(engine, get_settings())() as session, session.begin():
             yield session
     finally:
         await engine.dispose()
@@ -64,10 +64,33 @@ async def disable_user(url: str, username: str) -> None:
         await service.update_user(session, cli_actor(), user, UserUpdate(disabled=True))
 
 
-async def verify_audit(url: str) -> tuple[int, tuple[int, str] | None]:
+@asynccontextmanager
+async def snapshot(url: str) -> AsyncIterator[AsyncSession]:
+    """A read-only REPEATABLE READ transaction as the database owner: the audit chains and
+    their head rows as of one moment, however many requests append meanwhile."""
     engine = make_engine(url)
     try:
-        async with async_sessionmaker(engine, class_=AsyncSession)() as session:
-            return await audit.verify(session)
+        reader = engine.execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
+        async with AsyncSession(bind=reader) as session, session.begin():
+            yield session
     finally:
         await engine.dispose()
+
+
+async def verify_audit(
+    url: str, pins: dict[int, tuple[int, str]] | None = None
+) -> audit_chains.Verification:
+    async with snapshot(url) as session:
+        return await audit_chains.verify(session, get_settings(), pins)
+
+
+async def audit_checkpoint(url: str) -> dict[str, Any]:
+    async with snapshot(url) as session:
+        return await audit_chains.checkpoint(session, get_settings())
+
+
+async def seal_audit(url: str) -> bool:
+    async with transaction(url) as session:
+        return await audit_chains.seal_unkeyed(session, get_settings())

@@ -21,7 +21,7 @@ from backend.accounts.routes import (
 from backend.accounts.rules import signing_key_problems
 from backend.audit.routes import AuditController
 from backend.billing.routes import BillingController
-from backend.config import Settings, get_settings
+from backend.config import Settings, audit_key_problems, get_settings
 from backend.consent.routes import ConsentController
 from backend.db.session import database_lifespan, provide_db_session
 from backend.interop.fhir_routes import ClientExportController, FhirController
@@ -96,6 +96,25 @@ def _refuse_unsafe_settings(settings: Settings) -> None:
             )
     elif len(settings.secret_key) < 32:
         raise RuntimeError("EMR_SECRET_KEY must be at least 32 characters (emr run sets one).")
+    _refuse_unsafe_audit_keys(settings)
+
+
+def _refuse_unsafe_audit_keys(settings: Settings) -> None:
+    """The audit key signs the trail: without it nothing could be audited, and a weak or
+    reused one would let whoever guesses it rewrite history (docs/operations.md)."""
+    problems = audit_key_problems(settings)
+    if settings.production and settings.audit_key:
+        problems += [f"EMR_AUDIT_KEY {p}" for p in signing_key_problems(settings.audit_key)]
+        if settings.audit_key == settings.secret_key:
+            problems.append("EMR_AUDIT_KEY must differ from EMR_SECRET_KEY")
+    elif settings.audit_key and len(settings.audit_key) < 32:
+        problems.append("EMR_AUDIT_KEY must be at least 32 characters")
+    if problems:
+        raise RuntimeError(
+            f"Refusing to start: {'; '.join(problems)}. In development `emr run` keeps a key "
+            "in <EMR_DATA_DIR>/audit_key; production needs EMR_AUDIT_KEY in the environment "
+            "(docs/operations.md)."
+        )
 
 
 def _cors(settings: Settings) -> CORSConfig | None:

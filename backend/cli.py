@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import signal
@@ -16,7 +17,7 @@ import click
 from pydantic import ValidationError
 
 from backend import admin
-from backend.config import PROJECT_ROOT, get_settings
+from backend.config import PROJECT_ROOT, Settings, audit_key_problems, get_settings
 from backend.db import migrate
 from backend.lib.problems import Problem
 from shared.enums import Role
@@ -36,41 +37,51 @@ def database_url() -> str:
 
 
 def prepared_database() -> str:
-    """Start the database if needed, apply migrations, and export the URL (and a signing
-    key) to the server processes."""
+    """Start the database if needed, apply migrations, and export the URL (and the keys)
+    to the server processes."""
     settings = get_settings()
     if settings.production:
-        _require_production_key(settings.secret_key)
+        _require_production_keys(settings)
     url = database_url()
     migrate.upgrade(url)
     os.environ["DATABASE_URL"] = url
-    if not settings.secret_key:
-        os.environ["EMR_SECRET_KEY"] = _stored_secret_key(settings.data_dir)
-    get_settings.cache_clear()
+    _development_keys(settings)
+    _run(admin.seal_audit(url))
     return url
 
 
-def _require_production_key(key: str) -> None:
-    """In production the key comes from the environment only: a generated one would live
+def _require_production_keys(settings: Settings) -> None:
+    """In production the keys come from the environment only: a generated one would live
     on disk beside the data, and differ between machines."""
     from backend.accounts.rules import signing_key_problems
 
-    problems = signing_key_problems(key)
+    problems = [f"EMR_SECRET_KEY {p}" for p in signing_key_problems(settings.secret_key)]
+    problems += audit_key_problems(settings)
+    problems += [f"EMR_AUDIT_KEY {p}" for p in signing_key_problems(settings.audit_key)]
+    if settings.audit_key and settings.audit_key == settings.secret_key:
+        problems.append("EMR_AUDIT_KEY must differ from EMR_SECRET_KEY")
     if problems:
         raise click.ClickException(
-            f"EMR_ENV=production: EMR_SECRET_KEY {'; '.join(problems)}. Set a random key "
+            f"EMR_ENV=production: {'; '.join(dict.fromkeys(problems))}. Set random keys "
             "of 32+ characters in the environment, the same on every machine, e.g. from: "
             "python -c 'import secrets; print(secrets.token_urlsafe(48))' (docs/security.md)"
         )
 
 
-def _stored_secret_key(data_dir: Path) -> str:
-    """A signing key kept beside the data, so sessions survive restarts (development only:
-    production refuses to start without EMR_SECRET_KEY). Several machines behind one load
-    balancer must share EMR_SECRET_KEY instead."""
-    path = data_dir / "secret_key"
+def _development_keys(settings: Settings) -> None:
+    """Keys kept beside the data when the environment names none, so sessions survive
+    restarts and the audit trail verifies (development only: production refuses to start
+    without them). Several machines behind one load balancer must share the keys instead."""
+    if not settings.secret_key:
+        os.environ["EMR_SECRET_KEY"] = _stored_key(settings.data_dir / "secret_key")
+    if not settings.audit_key:
+        os.environ["EMR_AUDIT_KEY"] = _stored_key(settings.data_dir / "audit_key")
+    get_settings.cache_clear()
+
+
+def _stored_key(path: Path) -> str:
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(48))
     return path.read_text().strip()
@@ -232,14 +243,57 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
-    """Walk the hash chain: exit 0 if intact, 1 naming the first broken event."""
-    checked, broken = _run(admin.verify_audit(prepared_database()))
-    if broken:
-        event_id, why = broken
-        click.echo(f"BROKEN at event {event_id}: {why} ({checked} events read)")
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Also check that every chain still reaches this checkpoint (emr audit checkpoint).",
+)
+def audit_verify(checkpoint_file: Path | None) -> None:
+    """Walk every hash chain: exit 0 if intact, 1 naming the first broken event."""
+    from backend.audit import rules
+
+    url = prepared_database()
+    pins, taken_at = None, None
+    if checkpoint_file:
+        try:
+            document = json.loads(checkpoint_file.read_text())
+            pins = rules.checkpoint_pins(document, get_settings().audit_keys)
+        except (ValueError, rules.CheckpointError) as error:
+            raise click.ClickException(f"checkpoint {checkpoint_file} {error}") from error
+        taken_at = document["taken_at"]
+    found = _run(admin.verify_audit(url, pins))
+    if found.broken:
+        event_id = found.broken.event_id
+        where = f"event {event_id}" if event_id else f"chain {found.broken.chain}"
+        click.echo(f"BROKEN at {where}: {found.broken.why} ({found.checked} events read)")
         sys.exit(1)
-    click.echo(f"ok {checked} events")
+    reached = f", every chain reaches the checkpoint of {taken_at}" if taken_at else ""
+    click.echo(f"ok {found.checked} events{reached}")
+
+
+@audit.command("checkpoint")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the checkpoint here (default: print it).",
+)
+def audit_checkpoint(out: Path | None) -> None:
+    """Verify the chains, then write a signed checkpoint (JSON) of how far each reaches.
+    Keep it away from the database: `emr audit verify --checkpoint FILE` then catches
+    deleted newest events and a database rolled back to an older copy."""
+    url = prepared_database()
+    try:
+        document = _run(admin.audit_checkpoint(url))
+    except ValueError as error:
+        raise click.ClickException(f"no checkpoint written: {error}") from error
+    text = json.dumps(document, indent=2) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    out.write_text(text)
+    click.echo(f"checkpoint of {document['events']} events written to {out}", err=True)
 
 
 @main.command("backup")
@@ -408,6 +462,7 @@ def bench(
     from backend.bench import run as bench_run
     from backend.scale import seed_scale as generate
 
+    _development_keys(get_settings())
     home = get_settings().data_dir / "bench"
     url, fresh = bench_run.bench_database(home, reuse=reuse)
     if fresh:

@@ -7,12 +7,20 @@ changing the environment in-process.
 
 from __future__ import annotations
 
+import hashlib
 import os
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The audit chain's key ids: short, printable, stored with every event. "sha256" names the
+# unkeyed events written before the chain was keyed (migration 0012), never a key.
+AUDIT_KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,32}")
+LEGACY_AUDIT_KEY_ID = "sha256"
+MAX_AUDIT_CHAINS = 64  # head rows made by migration 0012
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,18 @@ class Settings:
     # usernames tried; then 429 until the window ends.
     auth_failures_per_address: int = 30
     auth_failure_window_minutes: int = 15
+    # The audit chain's HMAC keys by id (the current one and older ones that still verify
+    # the events they signed) and the id that signs new events; never stored in the
+    # database (docs/operations.md, "The audit key").
+    audit_keys: Mapping[str, str] = field(default_factory=dict)
+    audit_key_id: str = ""
+    # Audited writes spread over this many chains, each with its own lock (1..64).
+    audit_chains: int = 16
+
+    @property
+    def audit_key(self) -> str:
+        """The secret that signs new audit events; empty when none is configured."""
+        return self.audit_keys.get(self.audit_key_id, "")
 
     @property
     def embedded(self) -> bool:
@@ -70,8 +90,49 @@ def _list(name: str, default: str = "") -> tuple[str, ...]:
     return tuple(item.strip() for item in os.environ.get(name, default).split(",") if item.strip())
 
 
+def audit_key_fingerprint(secret: str) -> str:
+    """The id of a key configured without ``EMR_AUDIT_KEY_ID``: derived from the key, so the
+    same key always gets the same id (12 hex digits reveal nothing usable about it)."""
+    return "k" + hashlib.sha256(b"emr audit key id\n" + secret.encode()).hexdigest()[:12]
+
+
+def _audit_keys() -> tuple[dict[str, str], str]:
+    """``EMR_AUDIT_KEY`` (signs new events; its id ``EMR_AUDIT_KEY_ID`` or its fingerprint)
+    and ``EMR_AUDIT_OLD_KEYS`` (``id:secret,id:secret``: verify what they signed)."""
+    keys: dict[str, str] = {}
+    for entry in _list("EMR_AUDIT_OLD_KEYS"):
+        key_id, colon, secret = entry.partition(":")
+        if not colon or not secret:
+            raise ValueError("EMR_AUDIT_OLD_KEYS must be id:secret entries separated by commas")
+        keys[key_id.strip()] = secret.strip()
+    current = os.environ.get("EMR_AUDIT_KEY", "").strip()
+    if not current:
+        return keys, ""
+    key_id = os.environ.get("EMR_AUDIT_KEY_ID", "").strip() or audit_key_fingerprint(current)
+    keys[key_id] = current
+    return keys, key_id
+
+
+def audit_key_problems(settings: Settings) -> list[str]:
+    """Why the audit keys cannot be used; empty when they can. The strength of the current
+    key is checked like the signing key's (in production only, by the caller)."""
+    if not settings.audit_key:
+        return ["EMR_AUDIT_KEY is not set"]
+    problems = [
+        f"audit key id {key_id!r} must be 1-32 letters, digits, '.', '_' or '-'"
+        for key_id in settings.audit_keys
+        if not AUDIT_KEY_ID.fullmatch(key_id)
+    ]
+    if LEGACY_AUDIT_KEY_ID in settings.audit_keys:
+        problems.append(f"audit key id {LEGACY_AUDIT_KEY_ID!r} is reserved for unkeyed events")
+    if not 1 <= settings.audit_chains <= MAX_AUDIT_CHAINS:
+        problems.append(f"EMR_AUDIT_CHAINS must be between 1 and {MAX_AUDIT_CHAINS}")
+    return problems
+
+
 @lru_cache
 def get_settings() -> Settings:
+    audit_keys, audit_key_id = _audit_keys()
     data_dir = Path(os.environ.get("EMR_DATA_DIR") or PROJECT_ROOT / "var").resolve()
     return Settings(
         database_url=os.environ.get("DATABASE_URL") or None,
@@ -99,6 +160,9 @@ def get_settings() -> Settings:
         trusted_proxies=_list("EMR_TRUSTED_PROXIES", "127.0.0.1,::1"),
         auth_failures_per_address=_int("EMR_AUTH_FAILURES_PER_ADDRESS", 30),
         auth_failure_window_minutes=_int("EMR_AUTH_FAILURE_WINDOW_MINUTES", 15),
+        audit_keys=audit_keys,
+        audit_key_id=audit_key_id,
+        audit_chains=_int("EMR_AUDIT_CHAINS", 16),
         mfa_required_roles=frozenset(
             r.strip()
             for r in os.environ.get("EMR_MFA_REQUIRED_ROLES", "admin").split(",")

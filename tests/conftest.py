@@ -27,6 +27,12 @@ from shared.enums import Role
 
 TEMPLATE = "emr_template"
 _counter = itertools.count()
+# The audit key of the whole test run: the in-process app, `admin` sessions and every
+# `emr` subprocess (project_env copies the environment) sign and verify with it.
+AUDIT_KEY = "tRv7Qm2Lx9Kp4Wz8Nb3Hc6Jd1Fg5Ys0-Ue"
+os.environ |= {"EMR_AUDIT_KEY": AUDIT_KEY, "EMR_AUDIT_KEY_ID": "test"}
+os.environ.pop("EMR_AUDIT_OLD_KEYS", None)
+get_settings.cache_clear()
 
 
 def _with_database(url: str, name: str) -> str:

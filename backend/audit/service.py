@@ -1,50 +1,72 @@
 """Writing and reading the audit trail.
 
 ``record`` runs inside the caller's transaction, so an audited change and its event
-commit or roll back together. A transaction-scoped advisory lock serialises writers so
-the chain never forks, even across API workers.
+commit or roll back together. Writers spread over ``EMR_AUDIT_CHAINS`` chains: each
+request locks the head row of one chain that no other transaction holds (``FOR UPDATE
+SKIP LOCKED``), so concurrent audited requests do not queue behind one lock, and no chain
+forks even across API workers. The events are signed with the audit key carried by the
+session (``session.info["settings"]``, see ``backend.db.session.session_factory``).
 """
 
 from __future__ import annotations
 
 import json
+import random
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.audit import rules
 from backend.audit.models import AuditEvent
+from backend.config import Settings
 from backend.db.base import utcnow
 
-AUDIT_LOCK_KEY = 0x454D5241  # "EMRA"
-# Built once: every audited request runs these three.
-_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
-_HEAD = (
-    select(col(AuditEvent.id), col(AuditEvent.hash)).order_by(col(AuditEvent.id).desc()).limit(1)
-)
-# All events of a request in one statement of one row per array element: the same
-# compiled statement for 1 or 25 events (a search lists 25 clients, one event each).
-_COLUMNS = (*rules.CHAINED_FIELDS, "hash")  # the insert below lists them in this order
-_INSERT = text("""
-INSERT INTO audit_event (id, occurred_at, actor_id, actor_username, action, entity, entity_id,
-                         patient_id, outcome, ip, user_agent, detail, prev_hash, hash)
-SELECT id, occurred_at, actor_id, actor_username, action, entity, entity_id, patient_id,
-       outcome, ip, user_agent, detail::jsonb, prev_hash, hash
-FROM unnest(CAST(:id AS bigint[]), CAST(:occurred_at AS timestamptz[]),
-            CAST(:actor_id AS uuid[]), CAST(:actor_username AS text[]), CAST(:action AS text[]),
-            CAST(:entity AS text[]), CAST(:entity_id AS text[]), CAST(:patient_id AS uuid[]),
-            CAST(:outcome AS text[]), CAST(:ip AS text[]), CAST(:user_agent AS text[]),
-            CAST(:detail AS text[]), CAST(:prev_hash AS text[]), CAST(:hash AS text[]))
-  AS e(id, occurred_at, actor_id, actor_username, action, entity, entity_id, patient_id,
-       outcome, ip, user_agent, detail, prev_hash, hash)
+# Built once: every audited request runs the first (rarely the second) and the third.
+_PICK = text("""
+SELECT chain, seq, hash FROM audit_chain_head
+WHERE chain < CAST(:chains AS int)
+ORDER BY (chain + CAST(:offset AS int)) % CAST(:chains AS int)
+LIMIT 1 FOR UPDATE SKIP LOCKED
 """)
+_WAIT = text("SELECT chain, seq, hash FROM audit_chain_head WHERE chain = :chain FOR UPDATE")
+# All events of a request and the chain's new head in one statement: one row per array
+# element, the same compiled statement for 1 or 25 events (a search lists 25 clients).
+_ARRAYS = ("seq", "action", "entity", "entity_id", "patient_id", "outcome", "detail")
+_APPEND = text("""
+WITH added AS (
+    INSERT INTO audit_event (chain, seq, key_id, occurred_at, actor_id, actor_username,
+                             action, entity, entity_id, patient_id, outcome, ip, user_agent,
+                             detail, prev_hash, hash)
+    SELECT CAST(:chain AS smallint), seq, CAST(:key_id AS text),
+           CAST(:occurred_at AS timestamptz), CAST(:actor_id AS uuid),
+           CAST(:actor_username AS text), action, entity, entity_id, patient_id, outcome,
+           CAST(:ip AS text), CAST(:user_agent AS text), detail::jsonb, prev_hash, hash
+    FROM unnest(CAST(:seq AS bigint[]), CAST(:action AS text[]), CAST(:entity AS text[]),
+                CAST(:entity_id AS text[]), CAST(:patient_id AS uuid[]),
+                CAST(:outcome AS text[]), CAST(:detail AS text[]),
+                CAST(:prev_hash AS text[]), CAST(:hash AS text[]))
+      AS e(seq, action, entity, entity_id, patient_id, outcome, detail, prev_hash, hash)
+)
+UPDATE audit_chain_head
+SET seq = CAST(:head_seq AS bigint), hash = CAST(:head_hash AS text),
+    key_id = CAST(:key_id AS text), mac = CAST(:mac AS text)
+WHERE chain = CAST(:chain AS smallint)
+""")
+
+
+def _settings(session: AsyncSession) -> Settings:
+    settings = session.info.get("settings")
+    if not isinstance(settings, Settings) or not settings.audit_key:
+        raise RuntimeError(
+            "this session carries no audit key: make sessions with "
+            "backend.db.session.session_factory and set EMR_AUDIT_KEY"
+        )
+    return settings
 
 
 @dataclass(frozen=True)
@@ -68,45 +90,62 @@ class Event:
 
 
 async def record_many(session: AsyncSession, actor: Actor, events: list[Event]) -> None:
-    """Chain several events in three statements (lock, read the head, one batched insert).
-
-    The insert is a Core statement: the events are never read back in the request, so
+    """Chain several events in two statements (lock a chain's head, one insert that also
+    moves the head). Core statements: the events are never read back in the request, so
     the ORM's unit of work would only add time to every audited request."""
     if not events:
         return
+    settings = _settings(session)
     # The audited change first: the Core statements below do not autoflush the session.
     await session.flush()
     db = await session.connection()  # Core on the session's transaction: no ORM layer
-    await db.execute(_LOCK, {"key": AUDIT_LOCK_KEY})
-    last = (await db.execute(_HEAD)).first()
-    next_id, prev_hash = ((last[0] + 1), last[1]) if last else (1, rules.GENESIS)
-    now = utcnow()
-    rows = []
+    transaction = session.sync_session.get_transaction()
+    held = session.info.get("audit_chain")
+    if held and held[0] is transaction:  # a later call in the same transaction: its chain
+        head = (await db.execute(_WAIT, {"chain": held[1]})).first()
+    else:
+        offset = random.randrange(settings.audit_chains)  # spreads the load; not a secret
+        picked = {"chains": settings.audit_chains, "offset": offset}
+        head = (await db.execute(_PICK, picked)).first()
+        if head is None:  # every chain is busy: wait for one
+            head = (await db.execute(_WAIT, {"chain": offset})).first()
+    if head is None:
+        raise RuntimeError("audit_chain_head has no rows: run `emr db upgrade`")
+    chain, seq, prev_hash = int(head[0]), int(head[1]), str(head[2])
+    # One chain per transaction: its events stay together, and it never holds two chains
+    # (two transactions each holding one and waiting for the other's would deadlock).
+    session.info["audit_chain"] = (transaction, chain)
+    key_id, key = settings.audit_key_id, settings.audit_key
+    shared: dict[str, Any] = {
+        "chain": chain,
+        "key_id": key_id,
+        "occurred_at": utcnow(),
+        "actor_id": actor.user_id,
+        "actor_username": actor.username,
+        "ip": actor.ip,
+        "user_agent": (actor.user_agent or None) and actor.user_agent[:300],
+    }
+    columns: dict[str, list[Any]] = {name: [] for name in (*_ARRAYS, "prev_hash", "hash")}
     for event in events:
-        fields: dict[str, Any] = {
-            "id": next_id,
-            "occurred_at": now,
-            "actor_id": actor.user_id,
-            "actor_username": actor.username,
+        seq += 1
+        fields = shared | {
+            "seq": seq,
             "action": event.action,
             "entity": event.entity,
             "entity_id": None if event.entity_id is None else str(event.entity_id),
             "patient_id": event.patient_id,
             "outcome": event.outcome,
-            "ip": actor.ip,
-            "user_agent": (actor.user_agent or None) and actor.user_agent[:300],
             "detail": event.detail or {},
             "prev_hash": prev_hash,
         }
-        fields["hash"] = rules.event_hash(fields)
-        rows.append(fields)
-        next_id, prev_hash = next_id + 1, fields["hash"]
-    columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
-    for row in rows:
-        for name in _COLUMNS:
-            value = row[name]
-            columns[name].append(json.dumps(value) if name == "detail" else value)
-    await db.execute(_INSERT, columns)
+        prev_hash = rules.event_hash(fields, settings.audit_keys)
+        for name in _ARRAYS:
+            columns[name].append(json.dumps(fields[name]) if name == "detail" else fields[name])
+        columns["prev_hash"].append(fields["prev_hash"])
+        columns["hash"].append(prev_hash)
+    mac = rules.head_mac(chain, seq, prev_hash, key)
+    head_fields = {"head_seq": seq, "head_hash": prev_hash, "mac": mac}
+    await db.execute(_APPEND, shared | columns | head_fields)
 
 
 async def record(
@@ -179,31 +218,3 @@ async def search(
     )
     total = await session.exec(_filtered(select(func.count()).select_from(AuditEvent), where))
     return [row[0] for row in rows.all()], int(total.one()[0])
-
-
-async def stream_all(session: AsyncSession, batch: int = 5000) -> AsyncIterator[dict[str, Any]]:
-    """Every event in id order, as plain mappings, in batches (for verification)."""
-    after = 0
-    while True:
-        result = await session.execute(
-            select(AuditEvent)
-            .where(col(AuditEvent.id) > after)
-            .order_by(col(AuditEvent.id))
-            .limit(batch)
-        )
-        events = result.scalars().all()
-        if not events:
-            return
-        for event in events:
-            yield event.model_dump()
-        after = events[-1].id
-
-
-async def verify(session: AsyncSession) -> tuple[int, tuple[int, str] | None]:
-    """(events checked, first break or None)."""
-    checked = 0
-    collected: list[dict[str, Any]] = []
-    async for event in stream_all(session):
-        collected.append(event)
-        checked += 1
-    return checked, rules.first_broken(collected)

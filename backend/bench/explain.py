@@ -74,7 +74,7 @@ async def plans(
                         await conn.execute(statement, *parameters)
                         continue
                     head = statement.lstrip().split(None, 1)[0].upper()
-                    if head not in ("SELECT", "WITH") or "pg_advisory" in statement:
+                    if head not in ("SELECT", "WITH") or "INSERT INTO" in statement:
                         continue
                     rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", *parameters)
                     out.append("```sql\n" + " ".join(statement.split())[:600] + "\n```\n```")

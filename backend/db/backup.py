@@ -58,7 +58,9 @@ class BackupError(Exception):
 @dataclass(frozen=True)
 class Contents:
     """What a database holds, printed after a backup and after a restore: the same
-    numbers and chain head on both sides mean the restore brought everything back."""
+    numbers and chain head on both sides mean the restore brought everything back. The
+    chain head is a digest of every audit chain's newest seq and hash (before migration
+    0012: the newest event's hash)."""
 
     database: str
     revision: str | None
@@ -135,7 +137,13 @@ async def contents(conn: asyncpg.Connection) -> Contents:
     revision, events, head = None, 0, None
     if await conn.fetchval("SELECT to_regclass('public.alembic_version') IS NOT NULL"):
         revision = await conn.fetchval("SELECT version_num FROM alembic_version")
-    if await conn.fetchval("SELECT to_regclass('public.audit_event') IS NOT NULL"):
+    if await conn.fetchval("SELECT to_regclass('public.audit_chain_head') IS NOT NULL"):
+        events, head = await conn.fetchrow(
+            "SELECT (SELECT count(*) FROM audit_event), "
+            "md5(string_agg(concat_ws(':', chain, seq, hash), ',' ORDER BY chain)) "
+            "FROM audit_chain_head"
+        )
+    elif await conn.fetchval("SELECT to_regclass('public.audit_event') IS NOT NULL"):
         events, head = await conn.fetchrow(
             "SELECT count(*), (SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1) "
             "FROM audit_event"

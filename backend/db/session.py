@@ -134,8 +134,12 @@ def make_engine(
     return engine
 
 
-def _sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+def session_factory(engine: AsyncEngine, settings: Settings) -> async_sessionmaker[AsyncSession]:
+    """Sessions that carry ``settings`` (``session.info["settings"]``): the audit trail
+    signs its events with their key, whichever entry point (API, ``emr``) made them."""
+    return async_sessionmaker(
+        engine, class_=AsyncSession, expire_on_commit=False, info={"settings": settings}
+    )
 
 
 def database_lifespan(
@@ -153,8 +157,10 @@ def database_lifespan(
         )
         app.state.settings = settings
         app.state.engine = engine
-        app.state.sessions = _sessions(engine)
-        app.state.report_sessions = _sessions(report_engine) if report_engine else None
+        app.state.sessions = session_factory(engine, settings)
+        app.state.report_sessions = (
+            session_factory(report_engine, settings) if report_engine else None
+        )
         try:
             yield
         finally:

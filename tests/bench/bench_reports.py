@@ -81,6 +81,8 @@ async def main(url: str, rounds: int, clients: int, groups: int) -> None:
         get_settings(),
         database_url=url,
         secret_key="b" * 48,
+        audit_keys={"bench": "a" * 48},
+        audit_key_id="bench",
         mfa_required_roles=frozenset(),
         log_level="WARNING",
         timezone=ZONE,

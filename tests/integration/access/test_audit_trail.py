@@ -1,9 +1,12 @@
 """The audit trail: chained, append-only for the app, tamper-evident even to a superuser."""
 
+from collections.abc import Iterator
+
 import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
+from backend.config import get_settings
 from backend.db.session import APP_ROLE
 from shared.enums import Role
 from tests.conftest import sign_in
@@ -42,8 +45,22 @@ async def test_verify_passes_then_names_the_tampered_row(
     assert "event 3" in broken.stdout
 
 
+@pytest.fixture
+def one_chain(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every writer on one chain (EMR_AUDIT_CHAINS=1), so consecutive events are
+    neighbours in it. Requested before the app's settings are made."""
+    monkeypatch.setenv("EMR_AUDIT_CHAINS", "1")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 async def test_deleting_a_row_breaks_the_chain(
-    client: AsyncTestClient, make_user, database_url: str, project_env: dict[str, str]
+    one_chain: None,
+    client: AsyncTestClient,
+    make_user,
+    database_url: str,
+    project_env: dict[str, str],
 ) -> None:
     await _some_history(client, make_user)
     conn = await asyncpg.connect(database_url)
