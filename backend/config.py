@@ -17,10 +17,10 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The audit chain's key ids: short, printable, stored with every event. "sha256" names the
-# unkeyed events written before the chain was keyed (migration 0012), never a key.
+# unkeyed events written before the chain was keyed (migration 0014), never a key.
 AUDIT_KEY_ID = re.compile(r"[A-Za-z0-9._-]{1,32}")
 LEGACY_AUDIT_KEY_ID = "sha256"
-MAX_AUDIT_CHAINS = 64  # head rows made by migration 0012
+MAX_AUDIT_CHAINS = 64  # head rows made by migration 0014
 
 
 @dataclass(frozen=True)

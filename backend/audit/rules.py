@@ -8,7 +8,7 @@ chain's head row (its newest seq and hash) is signed with the key too, and a sig
 checkpoint kept elsewhere pins every chain's length: deleting the newest events is then
 caught as well.
 
-Events written before the chains were keyed (migration 0012) form the start of chain 0,
+Events written before the chains were keyed (migration 0014) form the start of chain 0,
 hashed with plain SHA-256 and marked with key id ``sha256``; no other event may use it.
 """
 

@@ -84,7 +84,7 @@ async def checkpoint(session: AsyncSession, settings: Settings) -> dict[str, Any
 
 async def seal_unkeyed(session: AsyncSession, settings: Settings) -> bool:
     """Sign the head of chain 0 while it ends in events from before keying and no head is
-    signed yet, i.e. no keyed event exists (a database just upgraded to 0012; every keyed
+    signed yet, i.e. no keyed event exists (a database just upgraded to 0014; every keyed
     write signs its chain's head). From then on the unkeyed events cannot be changed, nor
     keyed ones be passed off as unkeyed."""
     head = (

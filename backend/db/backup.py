@@ -60,7 +60,7 @@ class Contents:
     """What a database holds, printed after a backup and after a restore: the same
     numbers and chain head on both sides mean the restore brought everything back. The
     chain head is a digest of every audit chain's newest seq and hash (before migration
-    0012: the newest event's hash)."""
+    0014: the newest event's hash)."""
 
     database: str
     revision: str | None

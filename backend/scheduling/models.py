@@ -138,7 +138,7 @@ class Enrollment(SQLModel, table=True):
 
 class Attendance(SQLModel, table=True):
     """Minutes agree with the status (see ``rules.attended_minutes``): the check below, and
-    the ``attendance_minutes_within_session`` trigger (migration 0012) for the bound."""
+    the ``attendance_minutes_within_session`` trigger (migration 0013) for the bound."""
 
     __tablename__ = "attendance"
     __table_args__ = (

@@ -7,8 +7,8 @@ a sequence instead of the chain's head. ``audit_chain_head`` holds each chain's 
 seq and hash: the row a writer locks, signed by the app with the audit key. The app role
 may read and update head rows but not add or remove them; nobody may delete them.
 
-Revision ID: 0012_audit_keyed
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03
 """
 
@@ -19,8 +19,8 @@ import sqlmodel
 
 from alembic import op
 
-revision: str = "0012_audit_keyed"
-down_revision: str | None = "0011"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
