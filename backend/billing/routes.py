@@ -14,6 +14,7 @@ from litestar.params import Parameter
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.accounts.access import purpose
 from backend.audit.service import record
 from backend.billing import claims, service, superbill
 from backend.billing.models import ClaimBatch, Coverage, Payer, ServiceCode
@@ -24,6 +25,7 @@ from backend.lib.etag import etag, require_if_match
 from backend.lib.policy import allow, signed_in
 from backend.lib.problems import Problem
 from backend.patients.service import get as get_patient
+from backend.patients.service import require_chart_access
 from shared.enums import CLINICAL_ROLES, Role
 from shared.schemas.billing import (
     Balance,
@@ -264,7 +266,7 @@ class BillingController(Controller):
     @get(
         "/patients/{patient_id:uuid}/per-diem-days",
         opt=allow(*BILLING, *CLINICAL_ROLES),
-        summary="Per-diem decisions: billed or not, and why",
+        summary="Per-diem decisions: billed or not, and why (clinical staff: chart access)",
     )
     async def per_diem_days(
         self,
@@ -274,9 +276,16 @@ class BillingController(Controller):
         to: date,
         from_: date = Parameter(query="from"),
     ) -> list[DayDecisionRead]:
+        if not request.user.roles & set(BILLING):
+            await require_chart_access(db_session, request.user, patient_id, demographics=False)
         found = await service.day_decisions(db_session, patient_id, from_, to)
         await record(
-            db_session, request_actor(request), "read", "per_diem_days", patient_id=patient_id
+            db_session,
+            request_actor(request),
+            "read",
+            "per_diem_days",
+            patient_id=patient_id,
+            detail={"purpose": purpose(request.user)},
         )
         return [DayDecisionRead.model_validate(d, from_attributes=True) for d in found]
 
