@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -39,6 +40,11 @@ def purpose(principal: Principal) -> str:
     if Role.BILLER in principal.roles:
         return "payment"
     return "operations"
+
+
+def read_detail(principal: Principal, **detail: Any) -> dict[str, Any]:
+    """The audit detail of a read of a client's data: its purpose, then the route's facts."""
+    return {"purpose": purpose(principal)} | detail
 
 
 async def active_break_glass(

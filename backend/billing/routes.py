@@ -14,7 +14,7 @@ from litestar.params import Parameter
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.accounts.access import purpose
+from backend.accounts.access import read_detail
 from backend.audit.service import record
 from backend.billing import claims, service, superbill
 from backend.billing.models import ClaimBatch, Coverage, Payer, ServiceCode
@@ -133,7 +133,14 @@ class BillingController(Controller):
     ) -> list[CoverageRead]:
         await get_patient(db_session, patient_id)
         rows = await db_session.exec(select(Coverage).where(Coverage.patient_id == patient_id))
-        await record(db_session, request_actor(request), "read", "coverage", patient_id=patient_id)
+        await record(
+            db_session,
+            request_actor(request),
+            "read",
+            "coverage",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
+        )
         return [CoverageRead.model_validate(c, from_attributes=True) for c in rows.all()]
 
     @post("/patients/{patient_id:uuid}/coverage", opt=allow(*ACCOUNTS), summary="Add coverage")
@@ -285,7 +292,7 @@ class BillingController(Controller):
             "read",
             "per_diem_days",
             patient_id=patient_id,
-            detail={"purpose": purpose(request.user)},
+            detail=read_detail(request.user),
         )
         return [DayDecisionRead.model_validate(d, from_attributes=True) for d in found]
 
@@ -314,7 +321,14 @@ class BillingController(Controller):
         self, request: AnyRequest, patient_id: uuid.UUID, db_session: AsyncSession
     ) -> Balance:
         await get_patient(db_session, patient_id)
-        await record(db_session, request_actor(request), "read", "balance", patient_id=patient_id)
+        await record(
+            db_session,
+            request_actor(request),
+            "read",
+            "balance",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
+        )
         return await service.balance(db_session, patient_id)
 
     @get(
@@ -354,7 +368,12 @@ class BillingController(Controller):
             await service.balance(db_session, patient_id),
         )
         await record(
-            db_session, request_actor(request), "print", "superbill", patient_id=patient_id
+            db_session,
+            request_actor(request),
+            "print",
+            "superbill",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
         )
         return Response(
             document,

@@ -12,7 +12,8 @@ from litestar.datastructures import State
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.audit.service import record
+from backend.accounts.access import read_detail
+from backend.audit.service import Event, record, record_many
 from backend.config import Settings
 from backend.lib.auth import Principal, request_actor
 from backend.lib.etag import etag, require_if_match
@@ -83,6 +84,22 @@ async def _note_read(db_session: AsyncSession, note: GroupNote) -> Response[Note
         addenda=[addendum_read(a) for a in await service.addenda(db_session, note.id)],
     )
     return Response(body, headers={"ETag": etag(note.version)})
+
+
+async def _revealing_note_read(
+    request: AnyRequest, db_session: AsyncSession, note: GroupNote
+) -> Response[NoteRead]:
+    """The staff view shows every member's entry: a read of each member shown."""
+    answer = await _note_read(db_session, note)
+    detail = read_detail(request.user)
+    events = [
+        Event("read", "group_note", note.id, e.patient_id, detail=detail)
+        for e in answer.content.entries
+    ]
+    await record_many(
+        db_session, request_actor(request), events or [Event("read", "group_note", note.id)]
+    )
+    return answer
 
 
 async def _staff_note(
@@ -167,15 +184,14 @@ class NoteController(Controller):
         row = await edits.get_session(db_session, session_id)
         _require_session_staff(request.user, row)
         note, _ = await service.open_note(db_session, request_actor(request), row)
-        return await _note_read(db_session, note)
+        return await _revealing_note_read(request, db_session, note)
 
     @get("/notes/{note_id:uuid}", opt=allow(*WRITERS), summary="The whole note (staff view)")
     async def read(
         self, request: AnyRequest, note_id: uuid.UUID, db_session: AsyncSession
     ) -> Response[NoteRead]:
         note = await _staff_note(request, db_session, note_id)
-        await record(db_session, request_actor(request), "read", "group_note", entity_id=note.id)
-        return await _note_read(db_session, note)
+        return await _revealing_note_read(request, db_session, note)
 
     @patch(
         "/notes/{note_id:uuid}", opt=allow(*WRITERS), summary="Edit the shared section (If-Match)"
@@ -312,7 +328,12 @@ class NoteController(Controller):
         await require_chart_access(db_session, request.user, patient_id, demographics=False)
         result = await chart.member_notes(db_session, patient_id)
         await record(
-            db_session, request_actor(request), "read", "group_notes", patient_id=patient_id
+            db_session,
+            request_actor(request),
+            "read",
+            "group_notes",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
         )
         return result
 
@@ -328,7 +349,14 @@ class NoteController(Controller):
         patient = await get_patient(db_session, patient_id)
         await require_chart_access(db_session, request.user, patient_id, demographics=False)
         result = await chart.export(db_session, patient)
-        await record(db_session, request_actor(request), "export", "notes", patient_id=patient_id)
+        await record(
+            db_session,
+            request_actor(request),
+            "export",
+            "notes",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
+        )
         return result
 
     @get(
@@ -347,7 +375,14 @@ class NoteController(Controller):
         patient = await get_patient(db_session, patient_id)
         await require_chart_access(db_session, request.user, patient_id, demographics=False)
         document = pdf.render(await chart.export(db_session, patient), settings.timezone)
-        await record(db_session, request_actor(request), "print", "notes", patient_id=patient_id)
+        await record(
+            db_session,
+            request_actor(request),
+            "print",
+            "notes",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
+        )
         name = f"notes-{mrn(patient)}.pdf"
         return Response(
             document,

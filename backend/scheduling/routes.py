@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.accounts.access import read_detail
 from backend.audit.service import record
 from backend.lib.auth import Principal, request_actor
 from backend.lib.etag import etag, require_if_match
@@ -218,7 +219,12 @@ class SchedulingController(Controller):
                 db_session, request.user, patient_id, demographics=True
             )
             await record(
-                db_session, request_actor(request), "read", "client_schedule", patient_id=patient_id
+                db_session,
+                request_actor(request),
+                "read",
+                "client_schedule",
+                patient_id=patient_id,
+                detail=read_detail(request.user),
             )
             rows = [
                 (s, name)
