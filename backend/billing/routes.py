@@ -14,7 +14,7 @@ from litestar.params import Parameter
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.accounts.access import read_detail
+from backend.accounts.access import read_detail, record_reads
 from backend.audit.service import record
 from backend.billing import claims, service, superbill
 from backend.billing.models import ClaimBatch, Coverage, Payer, ServiceCode
@@ -168,8 +168,13 @@ class BillingController(Controller):
         found = await service.charges(
             db_session, status=status, patient_id=patient_id, since=from_, until=to
         )
-        await record(
-            db_session, request_actor(request), "read", "charges", detail={"count": len(found)}
+        await record_reads(
+            db_session,
+            request_actor(request),
+            request.user,
+            "charges",
+            (c.patient_id for c in found),
+            count=len(found),
         )
         return found
 
@@ -213,8 +218,14 @@ class BillingController(Controller):
                     c.explanation,
                 ]
             )
-        await record(
-            db_session, request_actor(request), "export", "charges", detail={"count": len(found)}
+        await record_reads(
+            db_session,
+            request_actor(request),
+            request.user,
+            "charges",
+            (c.patient_id for c in found),
+            action="export",
+            count=len(found),
         )
         return Response(
             buffer.getvalue(),
@@ -410,8 +421,14 @@ class BillingController(Controller):
         batch = await db_session.get(ClaimBatch, batch_id)
         if batch is None:
             raise Problem(404, f"No claim batch {batch_id}.")
-        await record(
-            db_session, request_actor(request), "export", "claim_batch", entity_id=batch.id
+        await record_reads(
+            db_session,
+            request_actor(request),
+            request.user,
+            "claim_batch",
+            await service.batch_patients(db_session, batch.id),
+            action="export",
+            entity_id=batch.id,
         )
         return Response(
             batch.x12,

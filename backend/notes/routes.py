@@ -12,7 +12,7 @@ from litestar.datastructures import State
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.accounts.access import read_detail
+from backend.accounts.access import read_detail, record_reads
 from backend.audit.service import Event, record, record_many
 from backend.config import Settings
 from backend.lib.auth import Principal, request_actor
@@ -113,6 +113,15 @@ async def _staff_note(
     assert row is not None
     _require_session_staff(request.user, row)
     return note
+
+
+async def _record_listed(
+    request: AnyRequest, db_session: AsyncSession, entity: str, individual: list[ProgressNote]
+) -> None:
+    """A work list names the client of each progress note (group notes name no one)."""
+    await record_reads(
+        db_session, request_actor(request), request.user, entity, (n.patient_id for n in individual)
+    )
 
 
 async def _summaries(
@@ -301,20 +310,20 @@ class NoteController(Controller):
         opt=allow(Role.SUPERVISOR),
         summary="Notes waiting for a co-signature",
     )
-    async def cosign_queue(self, db_session: AsyncSession) -> list[NoteSummary]:
-        return await _summaries(
-            db_session,
-            await service.cosign_queue(db_session),
-            await progress.cosign_queue(db_session),
-        )
+    async def cosign_queue(
+        self, request: AnyRequest, db_session: AsyncSession
+    ) -> list[NoteSummary]:
+        individual = await progress.cosign_queue(db_session)
+        await _record_listed(request, db_session, "cosign_queue", individual)
+        return await _summaries(db_session, await service.cosign_queue(db_session), individual)
 
     @get("/notes/unsigned", opt=allow(*WRITERS), summary="My unsigned notes")
     async def unsigned(self, request: AnyRequest, db_session: AsyncSession) -> list[NoteSummary]:
         user_id = request.user.user_id
+        individual = await progress.unsigned_for(db_session, user_id)
+        await _record_listed(request, db_session, "unsigned_notes", individual)
         return await _summaries(
-            db_session,
-            await service.unsigned_for(db_session, user_id),
-            await progress.unsigned_for(db_session, user_id),
+            db_session, await service.unsigned_for(db_session, user_id), individual
         )
 
     @get(

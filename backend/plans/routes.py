@@ -11,7 +11,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.accounts.access import read_detail
+from backend.accounts.access import read_detail, record_reads
 from backend.audit.service import record
 from backend.lib.auth import Principal, request_actor
 from backend.lib.etag import etag, require_if_match
@@ -209,7 +209,15 @@ class PlanController(Controller):
 
     @get("/plans/due", opt=allow(*PLANNERS), summary="Plan reviews due within a week, or overdue")
     async def due(self, request: AnyRequest, db_session: AsyncSession) -> list[PlanDue]:
-        return await service.due(db_session, request.user, date.today())
+        found = await service.due(db_session, request.user, date.today())
+        await record_reads(
+            db_session,
+            request_actor(request),
+            request.user,
+            "plans_due",
+            (d.patient_id for d in found),
+        )
+        return found
 
     @get(
         "/patients/{patient_id:uuid}/objectives",

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.accounts import access
-from backend.audit.service import Actor, Event, record_many
+from backend.audit.service import Actor
 from backend.lib.auth import Principal
 from backend.patients.models import Patient
 from backend.scheduling import enrollment
@@ -78,20 +78,6 @@ async def require_member(
         await access.require_patient_access(session, principal, patient_id)
 
 
-async def _record_reads(
-    session: AsyncSession,
-    actor: Actor,
-    principal: Principal,
-    entity: str,
-    entity_id: uuid.UUID,
-    patient_ids: list[uuid.UUID],
-) -> None:
-    """One event per member shown (none when nobody is), in one batched insert."""
-    purpose = {"purpose": access.purpose(principal)}
-    events = [Event("read", entity, entity_id, patient_id=p, detail=purpose) for p in patient_ids]
-    await record_many(session, actor, events)
-
-
 async def roster(
     session: AsyncSession, actor: Actor, principal: Principal, group: Group
 ) -> list[tuple[Enrollment, Patient]]:
@@ -99,7 +85,9 @@ async def roster(
     rows = await enrollment.roster(session, group.id)
     seen = await scope(session, principal, group, (p.id for _, p in rows))
     shown = [(e, p) for e, p in rows if seen.sees(p.id)]
-    await _record_reads(session, actor, principal, "roster", group.id, [p.id for _, p in shown])
+    await access.record_reads(
+        session, actor, principal, "roster", (p.id for _, p in shown), entity_id=group.id
+    )
     return shown
 
 
@@ -112,7 +100,7 @@ async def sign_in_sheet(
     seen = await scope(session, principal, group, (p.id for p in expected), row)
     marks = await enrollment.marks(session, row.id)
     shown = [(p, marks.get(p.id)) for p in expected if seen.sees(p.id)]
-    await _record_reads(
-        session, actor, principal, "sign_in_sheet", row.id, [p.id for p, _ in shown]
+    await access.record_reads(
+        session, actor, principal, "sign_in_sheet", (p.id for p, _ in shown), entity_id=row.id
     )
     return shown
