@@ -69,13 +69,15 @@ async def scope(
 async def require_member(
     session: AsyncSession,
     principal: Principal,
-    group: Group,
     patient_id: uuid.UUID,
+    group: Group | None = None,
     row: Session | None = None,
 ) -> None:
-    """Changing a member's record (attendance) needs the same reach as seeing it."""
-    if not sees_everyone(principal, group, row):
-        await access.require_patient_access(session, principal, patient_id)
+    """Changing a client's place or marks (attendance, an individual appointment) needs
+    the same reach as seeing them; a new appointment has no group staff yet."""
+    if principal.roles & FRONT_DESK or (group and principal.user_id in staff_ids(group, row)):
+        return
+    await access.require_patient_access(session, principal, patient_id)
 
 
 async def roster(

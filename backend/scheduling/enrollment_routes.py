@@ -169,7 +169,7 @@ class RosterController(Controller):
     ) -> SignInRow:
         row = await edits.get_session(db_session, session_id)
         group = await _group(db_session, row.group_id)
-        await caseload.require_member(db_session, request.user, group, patient_id, row)
+        await caseload.require_member(db_session, request.user, patient_id, group, row)
         mark = await enrollment.record_attendance(
             db_session, request_actor(request), row, patient_id, data
         )

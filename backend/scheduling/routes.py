@@ -19,7 +19,7 @@ from backend.lib.etag import etag, require_if_match
 from backend.lib.policy import allow
 from backend.lib.problems import Problem
 from backend.patients import service as patients
-from backend.scheduling import appointments, edits, service
+from backend.scheduling import appointments, caseload, edits, service
 from backend.scheduling.models import Group, Series, Session
 from shared.enums import Role
 from shared.schemas.scheduling import (
@@ -139,6 +139,7 @@ class SchedulingController(Controller):
     async def create_appointment(
         self, request: AnyRequest, data: AppointmentCreate, db_session: AsyncSession
     ) -> SeriesRead:
+        await caseload.require_member(db_session, request.user, data.patient_id)
         series, sessions, plan = await appointments.create(db_session, request_actor(request), data)
         return series_read(series, sessions, plan)
 

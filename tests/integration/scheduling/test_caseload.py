@@ -98,3 +98,29 @@ async def test_billing_days_need_chart_access_except_for_billers(
     assert refused.json()["type"].endswith("no-patient-relationship")
     for reader in (documented_group["cal"], await sign_in(client, "bill")):
         assert (await client.get(url, params=params, headers=reader)).status_code == 200
+
+
+async def test_a_clinician_books_appointments_for_their_own_clients_only(
+    client: AsyncTestClient, documented_group, make_user
+) -> None:
+    out = await make_user("out", Role.CLINICIAN)
+    outsider = await sign_in(client, "out")
+    body = {
+        "clinician_id": str(out.id),
+        "start_local": "2027-02-01T14:00",
+        "timezone": "America/Denver",
+        "duration_minutes": 50,
+        "rrule": "FREQ=WEEKLY;COUNT=2",
+    }
+    theirs = documented_group["patients"][0]["id"]
+    refused = await client.post(
+        "/api/v1/appointments", json=body | {"patient_id": theirs}, headers=outsider
+    )
+    assert refused.status_code == 403
+    assert refused.json()["type"].endswith("no-patient-relationship")
+    mine = {"given_name": "Ira", "family_name": "Solo", "birth_date": "1977-07-07"}
+    own = (await client.post("/api/v1/patients", json=mine, headers=outsider)).json()["id"]
+    booked = await client.post(
+        "/api/v1/appointments", json=body | {"patient_id": own}, headers=outsider
+    )
+    assert booked.status_code == 201, booked.text
