@@ -16,13 +16,14 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.accounts import rules
 from backend.accounts.models import BreakGlass, User
 from backend.audit.service import Actor, Event, record, record_many
 from backend.db.base import utcnow
 from backend.lib.auth import Principal
 from backend.lib.problems import Problem
 from backend.patients.models import Patient
-from shared.enums import CLINICAL_ROLES, Role
+from shared.enums import CLINICAL_ROLES
 
 BREAK_GLASS_DURATION = timedelta(hours=4)
 
@@ -31,20 +32,9 @@ Relationship = Callable[[AsyncSession, uuid.UUID, uuid.UUID], Awaitable[bool]]
 RELATIONSHIPS: list[Relationship] = []
 
 
-def purpose(principal: Principal) -> str:
-    """Why a read happens, as the audit trail names it (HIPAA's treatment, payment and
-    operations): clinical staff read to treat, billers to be paid, everyone else to run
-    the clinic."""
-    if principal.roles & CLINICAL_ROLES:
-        return "treatment"
-    if Role.BILLER in principal.roles:
-        return "payment"
-    return "operations"
-
-
 def read_detail(principal: Principal, **detail: Any) -> dict[str, Any]:
     """The audit detail of a read of a client's data: its purpose, then the route's facts."""
-    return {"purpose": purpose(principal)} | detail
+    return {"purpose": rules.read_purpose(principal.roles)} | detail
 
 
 async def record_reads(
