@@ -1,6 +1,6 @@
 """Which members of a group or session a user may see and change: the caseload rule of
-every roster, sign-in sheet and attendance route (docs/access.md, "Rosters and
-attendance").
+every roster, sign-in sheet, attendance and appointment route (docs/access.md, "the
+caseload rule").
 
 A roster names who is in treatment, so it follows the chart's minimum-necessary rule
 instead of the route's role alone:
@@ -38,8 +38,10 @@ def staff_ids(group: Group, row: Session | None = None) -> set[uuid.UUID]:
     return set(group.facilitator_ids) | set(row.facilitator_ids if row else ())
 
 
-def sees_everyone(principal: Principal, group: Group, row: Session | None = None) -> bool:
-    return bool(principal.roles & FRONT_DESK) or principal.user_id in staff_ids(group, row)
+def sees_everyone(principal: Principal, group: Group | None, row: Session | None = None) -> bool:
+    if principal.roles & FRONT_DESK:
+        return True
+    return group is not None and principal.user_id in staff_ids(group, row)
 
 
 @dataclass(frozen=True)
@@ -75,9 +77,8 @@ async def require_member(
 ) -> None:
     """Changing a client's place or marks (attendance, an individual appointment) needs
     the same reach as seeing them; a new appointment has no group staff yet."""
-    if principal.roles & FRONT_DESK or (group and principal.user_id in staff_ids(group, row)):
-        return
-    await access.require_patient_access(session, principal, patient_id)
+    if not sees_everyone(principal, group, row):
+        await access.require_patient_access(session, principal, patient_id)
 
 
 async def roster(
