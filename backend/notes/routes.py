@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.accounts.access import read_detail, record_reads
-from backend.audit.service import Event, record, record_many
+from backend.audit.service import record
 from backend.config import Settings
 from backend.lib.auth import Principal, request_actor
 from backend.lib.etag import etag, require_if_match
@@ -91,13 +91,9 @@ async def _revealing_note_read(
 ) -> Response[NoteRead]:
     """The staff view shows every member's entry: a read of each member shown."""
     answer = await _note_read(db_session, note)
-    detail = read_detail(request.user)
-    events = [
-        Event("read", "group_note", note.id, e.patient_id, detail=detail)
-        for e in answer.content.entries
-    ]
-    await record_many(
-        db_session, request_actor(request), events or [Event("read", "group_note", note.id)]
+    members = (e.patient_id for e in answer.content.entries)
+    await record_reads(
+        db_session, request_actor(request), request.user, "group_note", members, entity_id=note.id
     )
     return answer
 
