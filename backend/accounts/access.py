@@ -9,14 +9,16 @@ a reasoned, time-limited grant that is always audited and listed for auditors.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.accounts import rules
 from backend.accounts.models import BreakGlass, User
-from backend.audit.service import Actor, record
+from backend.audit.service import Actor, Event, record, record_many
 from backend.db.base import utcnow
 from backend.lib.auth import Principal
 from backend.lib.problems import Problem
@@ -28,6 +30,29 @@ BREAK_GLASS_DURATION = timedelta(hours=4)
 Relationship = Callable[[AsyncSession, uuid.UUID, uuid.UUID], Awaitable[bool]]
 # Each answers "does this user have a treatment relationship with this patient?"
 RELATIONSHIPS: list[Relationship] = []
+
+
+def read_detail(principal: Principal, **detail: Any) -> dict[str, Any]:
+    """The audit detail of a read of a client's data: its purpose, then the route's facts."""
+    return {"purpose": rules.read_purpose(principal.roles)} | detail
+
+
+async def record_reads(
+    session: AsyncSession,
+    actor: Actor,
+    principal: Principal,
+    entity: str,
+    patient_ids: Iterable[uuid.UUID],
+    *,
+    action: str = "read",
+    entity_id: object | None = None,
+    **detail: Any,
+) -> None:
+    """A response that lists clients is a read of each one: one event per client shown,
+    in one batched insert; an empty list still leaves one event (who looked, when)."""
+    facts = read_detail(principal, **detail)
+    events = [Event(action, entity, entity_id, p, detail=facts) for p in dict.fromkeys(patient_ids)]
+    await record_many(session, actor, events or [Event(action, entity, entity_id, detail=facts)])
 
 
 async def active_break_glass(

@@ -1,5 +1,6 @@
 """Pure rules of identity: password strength, TOTP (RFC 6238), token hashing, backoff,
-the signing key a production server accepts, and whose failures count together."""
+the signing key a production server accepts, whose failures count together, and the
+purpose a read is audited with."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import hmac
 import ipaddress
 import secrets
 import struct
+from collections.abc import Iterable
 from datetime import timedelta
 from urllib.parse import quote, urlencode
+
+from shared.enums import CLINICAL_ROLES, Role
 
 MIN_PASSWORD_LENGTH = 12
 _COMMON = {
@@ -160,3 +164,15 @@ def address_key(ip: str | None) -> str:
             return str(address.ipv4_mapped)
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return str(address)
+
+
+def read_purpose(roles: Iterable[Role]) -> str:
+    """Why a read happens, as the audit trail names it (HIPAA's treatment, payment and
+    health-care operations): clinical staff read to treat, billers to be paid, everyone
+    else (front desk, admins, auditors) to run the clinic."""
+    held = set(roles)
+    if held & CLINICAL_ROLES:
+        return "treatment"
+    if Role.BILLER in held:
+        return "payment"
+    return "operations"

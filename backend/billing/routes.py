@@ -14,6 +14,7 @@ from litestar.params import Parameter
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.accounts.access import read_detail, record_reads
 from backend.audit.service import record
 from backend.billing import claims, service, superbill
 from backend.billing.models import ClaimBatch, Coverage, Payer, ServiceCode
@@ -24,6 +25,7 @@ from backend.lib.etag import etag, require_if_match
 from backend.lib.policy import allow, signed_in
 from backend.lib.problems import Problem
 from backend.patients.service import get as get_patient
+from backend.patients.service import require_chart_access
 from shared.enums import CLINICAL_ROLES, Role
 from shared.schemas.billing import (
     Balance,
@@ -131,7 +133,14 @@ class BillingController(Controller):
     ) -> list[CoverageRead]:
         await get_patient(db_session, patient_id)
         rows = await db_session.exec(select(Coverage).where(Coverage.patient_id == patient_id))
-        await record(db_session, request_actor(request), "read", "coverage", patient_id=patient_id)
+        await record(
+            db_session,
+            request_actor(request),
+            "read",
+            "coverage",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
+        )
         return [CoverageRead.model_validate(c, from_attributes=True) for c in rows.all()]
 
     @post("/patients/{patient_id:uuid}/coverage", opt=allow(*ACCOUNTS), summary="Add coverage")
@@ -159,8 +168,13 @@ class BillingController(Controller):
         found = await service.charges(
             db_session, status=status, patient_id=patient_id, since=from_, until=to
         )
-        await record(
-            db_session, request_actor(request), "read", "charges", detail={"count": len(found)}
+        await record_reads(
+            db_session,
+            request_actor(request),
+            request.user,
+            "charges",
+            (c.patient_id for c in found),
+            count=len(found),
         )
         return found
 
@@ -204,8 +218,14 @@ class BillingController(Controller):
                     c.explanation,
                 ]
             )
-        await record(
-            db_session, request_actor(request), "export", "charges", detail={"count": len(found)}
+        await record_reads(
+            db_session,
+            request_actor(request),
+            request.user,
+            "charges",
+            (c.patient_id for c in found),
+            action="export",
+            count=len(found),
         )
         return Response(
             buffer.getvalue(),
@@ -264,7 +284,7 @@ class BillingController(Controller):
     @get(
         "/patients/{patient_id:uuid}/per-diem-days",
         opt=allow(*BILLING, *CLINICAL_ROLES),
-        summary="Per-diem decisions: billed or not, and why",
+        summary="Per-diem decisions: billed or not, and why (clinical staff: chart access)",
     )
     async def per_diem_days(
         self,
@@ -274,9 +294,16 @@ class BillingController(Controller):
         to: date,
         from_: date = Parameter(query="from"),
     ) -> list[DayDecisionRead]:
+        if not request.user.roles & set(BILLING):
+            await require_chart_access(db_session, request.user, patient_id, demographics=False)
         found = await service.day_decisions(db_session, patient_id, from_, to)
         await record(
-            db_session, request_actor(request), "read", "per_diem_days", patient_id=patient_id
+            db_session,
+            request_actor(request),
+            "read",
+            "per_diem_days",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
         )
         return [DayDecisionRead.model_validate(d, from_attributes=True) for d in found]
 
@@ -305,7 +332,14 @@ class BillingController(Controller):
         self, request: AnyRequest, patient_id: uuid.UUID, db_session: AsyncSession
     ) -> Balance:
         await get_patient(db_session, patient_id)
-        await record(db_session, request_actor(request), "read", "balance", patient_id=patient_id)
+        await record(
+            db_session,
+            request_actor(request),
+            "read",
+            "balance",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
+        )
         return await service.balance(db_session, patient_id)
 
     @get(
@@ -345,7 +379,12 @@ class BillingController(Controller):
             await service.balance(db_session, patient_id),
         )
         await record(
-            db_session, request_actor(request), "print", "superbill", patient_id=patient_id
+            db_session,
+            request_actor(request),
+            "print",
+            "superbill",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
         )
         return Response(
             document,
@@ -382,8 +421,14 @@ class BillingController(Controller):
         batch = await db_session.get(ClaimBatch, batch_id)
         if batch is None:
             raise Problem(404, f"No claim batch {batch_id}.")
-        await record(
-            db_session, request_actor(request), "export", "claim_batch", entity_id=batch.id
+        await record_reads(
+            db_session,
+            request_actor(request),
+            request.user,
+            "claim_batch",
+            await service.batch_patients(db_session, batch.id),
+            action="export",
+            entity_id=batch.id,
         )
         return Response(
             batch.x12,

@@ -77,6 +77,14 @@ async def add_coverage(
     return coverage
 
 
+async def batch_patients(session: AsyncSession, batch_id: uuid.UUID) -> list[uuid.UUID]:
+    """The clients a claim batch bills: its 837 file names each of them."""
+    rows = await session.exec(
+        select(Charge.patient_id).where(Charge.claim_batch_id == batch_id).distinct()
+    )
+    return list(rows.all())
+
+
 async def charges(
     session: AsyncSession,
     *,

@@ -13,6 +13,7 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.accounts.access import read_detail
 from backend.audit.service import record, record_alone
 from backend.config import Settings
 from backend.consent import excerpt, pdf, service
@@ -56,7 +57,14 @@ async def _accounting(
     request: AnyRequest, db_session: AsyncSession, patient_id: uuid.UUID, years: int
 ) -> list[DisclosureRead]:
     await _chart(request, db_session, patient_id)
-    await record(db_session, request_actor(request), "read", "disclosures", patient_id=patient_id)
+    await record(
+        db_session,
+        request_actor(request),
+        "read",
+        "disclosures",
+        patient_id=patient_id,
+        detail=read_detail(request.user),
+    )
     return await service.accounting(db_session, patient_id, years)
 
 
@@ -102,14 +110,31 @@ class ConsentController(Controller):
         self, request: AnyRequest, patient_id: uuid.UUID, db_session: AsyncSession
     ) -> list[ConsentRead]:
         await _chart(request, db_session, patient_id)
-        await record(db_session, request_actor(request), "read", "consents", patient_id=patient_id)
+        await record(
+            db_session,
+            request_actor(request),
+            "read",
+            "consents",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
+        )
         return await service.reads(db_session, await service.for_patient(db_session, patient_id))
 
     @get("/consents/{consent_id:uuid}", opt=allow(*STAFF), summary="One consent")
     async def read(
         self, request: AnyRequest, consent_id: uuid.UUID, db_session: AsyncSession
     ) -> ConsentRead:
-        return await _read(db_session, await _consent(request, db_session, consent_id))
+        consent = await _consent(request, db_session, consent_id)
+        await record(
+            db_session,
+            request_actor(request),
+            "read",
+            "consent",
+            entity_id=consent.id,
+            patient_id=consent.patient_id,
+            detail=read_detail(request.user),
+        )
+        return await _read(db_session, consent)
 
     @post(
         "/consents/{consent_id:uuid}/revoke",
@@ -164,6 +189,7 @@ class ConsentController(Controller):
             "consent",
             entity_id=consent.id,
             patient_id=consent.patient_id,
+            detail=read_detail(request.user),
         )
         return Response(
             document,

@@ -16,12 +16,14 @@ from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.accounts.access import read_detail
 from backend.audit.service import Actor
 from backend.audit.service import record as audit
 from backend.consent.models import Consent, ConsentRecipient
 from backend.consent.service import recipients_of
 from backend.db.base import utcnow
 from backend.interop import fhir
+from backend.lib.auth import Principal
 from backend.measures.models import Assessment
 from backend.medications.models import Prescription
 from backend.notes.models import ProgressNote
@@ -226,7 +228,7 @@ def everything(record: ClientRecord, today: date) -> list[fhir.Resource]:
 
 
 async def export(
-    session: AsyncSession, actor: Actor, patient_id: uuid.UUID, base_url: str
+    session: AsyncSession, actor: Actor, principal: Principal, patient_id: uuid.UUID, base_url: str
 ) -> fhir.Resource:
     """A ``collection`` Bundle of the whole chart, audited as an export of the client."""
     record = await gather(session, patient_id)
@@ -239,6 +241,6 @@ async def export(
         part2=record.subject.part2,
     )
     count = len(result["entry"])
-    detail = {"resources": count}
+    detail = read_detail(principal, resources=count)
     await audit(session, actor, "export", "fhir_bundle", patient_id=patient_id, detail=detail)
     return result

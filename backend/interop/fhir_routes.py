@@ -91,7 +91,7 @@ class ClientExportController(Controller):
     ) -> Response[fhir.Resource]:
         await require_chart_access(db_session, request.user, patient_id, demographics=False)
         body = await export.export(
-            db_session, request_actor(request), patient_id, _base_url(settings)
+            db_session, request_actor(request), request.user, patient_id, _base_url(settings)
         )
         return _fhir(body)
 

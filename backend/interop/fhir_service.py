@@ -12,6 +12,7 @@ from sqlalchemy import func, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.accounts.access import read_detail
 from backend.accounts.models import User
 from backend.audit.service import Actor, Event, record, record_many
 from backend.consent.models import Consent
@@ -100,7 +101,7 @@ async def _client_resources(
         "read",
         f"fhir_{kind.lower()}",
         patient_id=patient_id,
-        detail={"resources": len(found)},
+        detail=read_detail(principal, resources=len(found)),
     )
     return found
 
@@ -123,7 +124,8 @@ async def _group(
         .distinct()
     )
     member_ids = sorted(members.all())
-    events = [Event("read", "fhir_group", group_id, patient_id=m) for m in member_ids]
+    detail = read_detail(principal)
+    events = [Event("read", "fhir_group", group_id, m, detail=detail) for m in member_ids]
     await record_many(session, actor, events or [Event("read", "fhir_group", group_id)])
     return fhir.group(row, member_ids)
 

@@ -11,6 +11,7 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.accounts.access import read_detail
 from backend.audit.service import record
 from backend.config import Settings
 from backend.labs import importer, service
@@ -56,7 +57,14 @@ async def _patient(request: AnyRequest, db_session: AsyncSession, patient_id: uu
 async def _read(
     request: AnyRequest, db_session: AsyncSession, entity: str, patient_id: uuid.UUID
 ) -> None:
-    await record(db_session, request_actor(request), "read", entity, patient_id=patient_id)
+    await record(
+        db_session,
+        request_actor(request),
+        "read",
+        entity,
+        patient_id=patient_id,
+        detail=read_detail(request.user),
+    )
 
 
 class LabController(Controller):

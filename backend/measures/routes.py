@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.accounts.access import read_detail
 from backend.audit.service import record
 from backend.config import Settings
 from backend.lib.auth import Principal, request_actor
@@ -85,13 +86,18 @@ class MeasuresController(Controller):
         await _chart(request, db_session, patient_id)
         found = await service.for_patient(db_session, patient_id, instrument)
         await record(
-            db_session, request_actor(request), "read", "assessments", patient_id=patient_id
+            db_session,
+            request_actor(request),
+            "read",
+            "assessments",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
         )
         return [_read(a) for a in found]
 
     @get("/alerts", opt=signed_in(), summary="My unacknowledged clinical alerts")
     async def alerts(self, request: AnyRequest, db_session: AsyncSession) -> list[AlertRead]:
-        return await service.open_alerts(db_session, request_actor(request), request.user.user_id)
+        return await service.open_alerts(db_session, request_actor(request), request.user)
 
     @post(
         "/alerts/{alert_id:uuid}/acknowledge",
@@ -146,6 +152,7 @@ class MeasuresController(Controller):
             "read",
             "assessment_schedules",
             patient_id=patient_id,
+            detail=read_detail(request.user),
         )
         return found
 

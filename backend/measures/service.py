@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
+from backend.accounts.access import read_detail
 from backend.audit.service import Actor, Event, record, record_many
 from backend.db.base import utcnow
 from backend.lib.auth import Principal
@@ -209,26 +210,36 @@ def _name(given: str, family: str) -> str:
 
 
 async def audit_reads(
-    session: AsyncSession, actor: Actor, entity: str, patient_ids: Iterable[uuid.UUID]
+    session: AsyncSession,
+    actor: Actor,
+    principal: Principal,
+    entity: str,
+    patient_ids: Iterable[uuid.UUID],
 ) -> None:
     """Listing patients by name is a read of each patient listed."""
-    events = [Event("read", entity, patient_id=p) for p in dict.fromkeys(patient_ids)]
+    detail = read_detail(principal)
+    events = [
+        Event("read", entity, patient_id=p, detail=detail) for p in dict.fromkeys(patient_ids)
+    ]
     if events:
         await record_many(session, actor, events)
 
 
-async def open_alerts(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> list[AlertRead]:
+async def open_alerts(session: AsyncSession, actor: Actor, principal: Principal) -> list[AlertRead]:
     rows = await session.exec(
         select(ClinicalAlert, Patient.given_name, Patient.family_name)
         .join(Patient, col(Patient.id) == col(ClinicalAlert.patient_id))
-        .where(ClinicalAlert.recipient_id == user_id, col(ClinicalAlert.acknowledged_at).is_(None))
+        .where(
+            ClinicalAlert.recipient_id == principal.user_id,
+            col(ClinicalAlert.acknowledged_at).is_(None),
+        )
         .order_by(col(ClinicalAlert.created_at).desc())
     )
     found = [
         AlertRead.model_validate(alert.model_dump() | {"patient_name": _name(given, family)})
         for alert, given, family in rows.all()
     ]
-    await audit_reads(session, actor, "clinical_alert", (a.patient_id for a in found))
+    await audit_reads(session, actor, principal, "clinical_alert", (a.patient_id for a in found))
     return found
 
 
@@ -374,5 +385,5 @@ async def due(
         )
         for schedule, given, family, due_day in rows.all()
     ]
-    await audit_reads(session, actor, "assessment_due", (d.patient_id for d in found))
+    await audit_reads(session, actor, principal, "assessment_due", (d.patient_id for d in found))
     return found

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.accounts.access import read_detail
 from backend.audit.service import Actor, Event, record, record_many
 from backend.db.base import utcnow
 from backend.lib.auth import Principal
@@ -114,7 +115,12 @@ async def day(
         if doses[rx.id] or (rx.prn and rx.status == "signed")
     ]
     await record_many(
-        session, actor, [Event("read", "mar", None, p) for p in {r.patient_id for r in result}]
+        session,
+        actor,
+        [
+            Event("read", "mar", None, p, detail=read_detail(principal))
+            for p in {r.patient_id for r in result}
+        ],
     )
     return result
 

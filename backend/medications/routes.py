@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.accounts.access import read_detail
 from backend.accounts.models import User
 from backend.audit.service import record, record_alone
 from backend.config import Settings
@@ -66,7 +67,12 @@ class MedicationController(Controller):
         await _chart(request, db_session, patient_id)
         found = await service.medications(db_session, patient_id)
         await record(
-            db_session, request_actor(request), "read", "medications", patient_id=patient_id
+            db_session,
+            request_actor(request),
+            "read",
+            "medications",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
         )
         return [service.medication_read(m) for m in found]
 
@@ -144,7 +150,12 @@ class MedicationController(Controller):
         await _chart(request, db_session, patient_id)
         found = await service.prescriptions(db_session, patient_id)
         await record(
-            db_session, request_actor(request), "read", "prescriptions", patient_id=patient_id
+            db_session,
+            request_actor(request),
+            "read",
+            "prescriptions",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
         )
         return [service.prescription_read(rx) for rx in found]
 
@@ -239,6 +250,7 @@ class MedicationController(Controller):
             "prescription",
             entity_id=rx.id,
             patient_id=rx.patient_id,
+            detail=read_detail(request.user),
         )
         return Response(
             document,

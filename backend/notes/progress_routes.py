@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import State
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.accounts.access import read_detail
 from backend.audit.service import record
 from backend.config import Settings
 from backend.lib.auth import Principal, request_actor
@@ -81,7 +82,12 @@ class ProgressNoteController(Controller):
         await require_chart_access(db_session, request.user, patient_id, demographics=False)
         notes = await progress.for_patient(db_session, patient_id)
         await record(
-            db_session, request_actor(request), "read", "progress_notes", patient_id=patient_id
+            db_session,
+            request_actor(request),
+            "read",
+            "progress_notes",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
         )
         return await progress.reads(db_session, notes)
 
@@ -97,6 +103,7 @@ class ProgressNoteController(Controller):
             "progress_note",
             entity_id=note.id,
             patient_id=note.patient_id,
+            detail=read_detail(request.user),
         )
         return await _answer(db_session, note)
 

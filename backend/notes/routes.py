@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.accounts.access import read_detail, record_reads
 from backend.audit.service import record
 from backend.config import Settings
 from backend.lib.auth import Principal, request_actor
@@ -87,6 +88,18 @@ async def _note_read(db_session: AsyncSession, note: GroupNote) -> Response[Note
     return Response(body, headers={"ETag": etag(note.version)})
 
 
+async def _revealing_note_read(
+    request: AnyRequest, db_session: AsyncSession, note: GroupNote
+) -> Response[NoteRead]:
+    """The staff view shows every member's entry: a read of each member shown."""
+    answer = await _note_read(db_session, note)
+    members = (e.patient_id for e in answer.content.entries)
+    await record_reads(
+        db_session, request_actor(request), request.user, "group_note", members, entity_id=note.id
+    )
+    return answer
+
+
 async def _staff_note(
     request: AnyRequest,
     db_session: AsyncSession,
@@ -98,6 +111,15 @@ async def _staff_note(
     assert row is not None
     _require_session_staff(request.user, row)
     return note
+
+
+async def _record_listed(
+    request: AnyRequest, db_session: AsyncSession, entity: str, individual: list[ProgressNote]
+) -> None:
+    """A work list names the client of each progress note (group notes name no one)."""
+    await record_reads(
+        db_session, request_actor(request), request.user, entity, (n.patient_id for n in individual)
+    )
 
 
 async def _summaries(
@@ -169,15 +191,14 @@ class NoteController(Controller):
         row = await edits.get_session(db_session, session_id)
         _require_session_staff(request.user, row)
         note, _ = await service.open_note(db_session, request_actor(request), row)
-        return await _note_read(db_session, note)
+        return await _revealing_note_read(request, db_session, note)
 
     @get("/notes/{note_id:uuid}", opt=allow(*WRITERS), summary="The whole note (staff view)")
     async def read(
         self, request: AnyRequest, note_id: uuid.UUID, db_session: AsyncSession
     ) -> Response[NoteRead]:
         note = await _staff_note(request, db_session, note_id)
-        await record(db_session, request_actor(request), "read", "group_note", entity_id=note.id)
-        return await _note_read(db_session, note)
+        return await _revealing_note_read(request, db_session, note)
 
     @patch(
         "/notes/{note_id:uuid}", opt=allow(*WRITERS), summary="Edit the shared section (If-Match)"
@@ -305,20 +326,20 @@ class NoteController(Controller):
         opt=allow(Role.SUPERVISOR),
         summary="Notes waiting for a co-signature",
     )
-    async def cosign_queue(self, db_session: AsyncSession) -> list[NoteSummary]:
-        return await _summaries(
-            db_session,
-            await service.cosign_queue(db_session),
-            await progress.cosign_queue(db_session),
-        )
+    async def cosign_queue(
+        self, request: AnyRequest, db_session: AsyncSession
+    ) -> list[NoteSummary]:
+        individual = await progress.cosign_queue(db_session)
+        await _record_listed(request, db_session, "cosign_queue", individual)
+        return await _summaries(db_session, await service.cosign_queue(db_session), individual)
 
     @get("/notes/unsigned", opt=allow(*WRITERS), summary="My unsigned notes")
     async def unsigned(self, request: AnyRequest, db_session: AsyncSession) -> list[NoteSummary]:
         user_id = request.user.user_id
+        individual = await progress.unsigned_for(db_session, user_id)
+        await _record_listed(request, db_session, "unsigned_notes", individual)
         return await _summaries(
-            db_session,
-            await service.unsigned_for(db_session, user_id),
-            await progress.unsigned_for(db_session, user_id),
+            db_session, await service.unsigned_for(db_session, user_id), individual
         )
 
     @get(
@@ -332,7 +353,12 @@ class NoteController(Controller):
         await require_chart_access(db_session, request.user, patient_id, demographics=False)
         result = await chart.member_notes(db_session, patient_id)
         await record(
-            db_session, request_actor(request), "read", "group_notes", patient_id=patient_id
+            db_session,
+            request_actor(request),
+            "read",
+            "group_notes",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
         )
         return result
 
@@ -348,7 +374,14 @@ class NoteController(Controller):
         patient = await get_patient(db_session, patient_id)
         await require_chart_access(db_session, request.user, patient_id, demographics=False)
         result = await chart.export(db_session, patient)
-        await record(db_session, request_actor(request), "export", "notes", patient_id=patient_id)
+        await record(
+            db_session,
+            request_actor(request),
+            "export",
+            "notes",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
+        )
         return result
 
     @get(
@@ -367,7 +400,14 @@ class NoteController(Controller):
         patient = await get_patient(db_session, patient_id)
         await require_chart_access(db_session, request.user, patient_id, demographics=False)
         document = pdf.render(await chart.export(db_session, patient), settings.timezone)
-        await record(db_session, request_actor(request), "print", "notes", patient_id=patient_id)
+        await record(
+            db_session,
+            request_actor(request),
+            "print",
+            "notes",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
+        )
         name = f"notes-{mrn(patient)}.pdf"
         return Response(
             document,

@@ -8,8 +8,10 @@ from datetime import date
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.accounts.access import read_detail
 from backend.accounts.models import User
 from backend.audit.service import Actor, record
+from backend.lib.auth import Principal
 from backend.lib.problems import Problem
 from backend.patients import episodes, rules
 from backend.patients.models import Allergy, CareTeamMember, Diagnosis, Patient
@@ -152,11 +154,19 @@ async def allergies(session: AsyncSession, patient_id: uuid.UUID) -> list[Allerg
     return [AllergyRead.model_validate(a, from_attributes=True) for a in rows.all()]
 
 
-async def summary(session: AsyncSession, actor: Actor, patient: Patient) -> ChartSummary:
+async def summary(
+    session: AsyncSession, actor: Actor, principal: Principal, patient: Patient
+) -> ChartSummary:
     episode_list, timeline = await episodes.episodes_and_timeline(session, patient.id)
     current = next((e for e in episode_list if e.discharged_on is None), None)
     await record(
-        session, actor, "read", "chart_summary", entity_id=patient.id, patient_id=patient.id
+        session,
+        actor,
+        "read",
+        "chart_summary",
+        entity_id=patient.id,
+        patient_id=patient.id,
+        detail=read_detail(principal),
     )
     return ChartSummary(
         patient=patient_read(patient),

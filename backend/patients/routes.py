@@ -12,7 +12,8 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from backend.audit.service import record_alone
+from backend.accounts.access import read_detail
+from backend.audit.service import record, record_alone
 from backend.lib.auth import Principal, request_actor
 from backend.lib.etag import etag, require_if_match
 from backend.lib.policy import allow, signed_in
@@ -63,6 +64,7 @@ async def _chart(
             entity_id=patient_id,
             patient_id=patient_id,
             outcome="denied",
+            detail=read_detail(request.user),
         )
         raise
     return await service.get(session, patient_id)
@@ -104,6 +106,7 @@ class PatientController(Controller):
         return await service.search(
             db_session,
             request_actor(request),
+            request.user,
             q=q,
             mrn_value=mrn,
             birth_date=birth_date,
@@ -117,7 +120,9 @@ class PatientController(Controller):
         self, request: AnyRequest, patient_id: uuid.UUID, db_session: AsyncSession
     ) -> Response[PatientRead]:
         patient = await _chart(request, db_session, patient_id, demographics=True)
-        return _patient_response(await service.read(db_session, request_actor(request), patient))
+        return _patient_response(
+            await service.read(db_session, request_actor(request), request.user, patient)
+        )
 
     @patch("/{patient_id:uuid}", opt=allow(*CHART_STAFF), summary="Update demographics (If-Match)")
     async def update(
@@ -138,14 +143,23 @@ class PatientController(Controller):
         self, request: AnyRequest, patient_id: uuid.UUID, db_session: AsyncSession
     ) -> ChartSummary:
         patient = await _chart(request, db_session, patient_id, demographics=False)
-        return await chart.summary(db_session, request_actor(request), patient)
+        return await chart.summary(db_session, request_actor(request), request.user, patient)
 
     @get("/{patient_id:uuid}/care-team", opt=allow(*CHART_STAFF), summary="Care team")
     async def care_team(
         self, request: AnyRequest, patient_id: uuid.UUID, db_session: AsyncSession
     ) -> list[CareTeamRead]:
         await _chart(request, db_session, patient_id, demographics=True)
-        return await chart.care_team(db_session, patient_id)
+        team = await chart.care_team(db_session, patient_id)
+        await record(
+            db_session,
+            request_actor(request),
+            "read",
+            "care_team",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
+        )
+        return team
 
     @post("/{patient_id:uuid}/care-team", opt=allow(*CHART_STAFF), summary="Add to the care team")
     async def add_care_team(

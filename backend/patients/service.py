@@ -143,8 +143,18 @@ async def get(session: AsyncSession, patient_id: uuid.UUID) -> Patient:
     return patient
 
 
-async def read(session: AsyncSession, actor: Actor, patient: Patient) -> Patient:
-    await record(session, actor, "read", "patient", entity_id=patient.id, patient_id=patient.id)
+async def read(
+    session: AsyncSession, actor: Actor, principal: Principal, patient: Patient
+) -> Patient:
+    await record(
+        session,
+        actor,
+        "read",
+        "patient",
+        entity_id=patient.id,
+        patient_id=patient.id,
+        detail=access.read_detail(principal),
+    )
     return patient
 
 
@@ -231,6 +241,7 @@ def _mrn_number(value: str | None) -> int | None:
 async def search(
     session: AsyncSession,
     actor: Actor,
+    principal: Principal,
     *,
     q: str = "",
     mrn_value: str | None = None,
@@ -276,7 +287,7 @@ async def search(
         )
         for row in page
     ]
-    detail = {"query": bool(q), "mrn": bool(mrn_value)}
+    detail = access.read_detail(principal, query=bool(q), mrn=bool(mrn_value))
     if items:  # one audit event per listed patient, written in one batch
         await record_many(
             session,

@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.accounts.access import read_detail, record_reads
 from backend.audit.service import record
 from backend.lib.auth import Principal, request_actor
 from backend.lib.etag import etag, require_if_match
@@ -82,7 +83,12 @@ class PlanController(Controller):
         await require_chart_access(db_session, request.user, patient_id, demographics=False)
         found = await service.versions(db_session, patient_id)
         await record(
-            db_session, request_actor(request), "read", "treatment_plans", patient_id=patient_id
+            db_session,
+            request_actor(request),
+            "read",
+            "treatment_plans",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
         )
         return [plan_read(p) for p in found]
 
@@ -98,6 +104,7 @@ class PlanController(Controller):
             "treatment_plan",
             entity_id=plan.id,
             patient_id=plan.patient_id,
+            detail=read_detail(request.user),
         )
         return _answer(plan)
 
@@ -167,7 +174,17 @@ class PlanController(Controller):
         self, request: AnyRequest, plan_id: uuid.UUID, db_session: AsyncSession
     ) -> list[PlanChange]:
         plan = await _plan(request, db_session, plan_id)
-        return await service.changes(db_session, plan)
+        changes = await service.changes(db_session, plan)
+        await record(
+            db_session,
+            request_actor(request),
+            "read",
+            "plan_diff",
+            entity_id=plan.id,
+            patient_id=plan.patient_id,
+            detail=read_detail(request.user),
+        )
+        return changes
 
     @get(
         "/plans/{plan_id:uuid}/review",
@@ -186,12 +203,21 @@ class PlanController(Controller):
             "plan_review",
             entity_id=plan.id,
             patient_id=plan.patient_id,
+            detail=read_detail(request.user),
         )
         return result
 
     @get("/plans/due", opt=allow(*PLANNERS), summary="Plan reviews due within a week, or overdue")
     async def due(self, request: AnyRequest, db_session: AsyncSession) -> list[PlanDue]:
-        return await service.due(db_session, request.user, date.today())
+        found = await service.due(db_session, request.user, date.today())
+        await record_reads(
+            db_session,
+            request_actor(request),
+            request.user,
+            "plans_due",
+            (d.patient_id for d in found),
+        )
+        return found
 
     @get(
         "/patients/{patient_id:uuid}/objectives",
@@ -208,7 +234,12 @@ class PlanController(Controller):
         await require_chart_access(db_session, request.user, patient_id, demographics=False)
         result = await service.progress(db_session, patient_id, date.today(), since=since)
         await record(
-            db_session, request_actor(request), "read", "objectives", patient_id=patient_id
+            db_session,
+            request_actor(request),
+            "read",
+            "objectives",
+            patient_id=patient_id,
+            detail=read_detail(request.user),
         )
         return result
 

@@ -21,6 +21,7 @@ from litestar.params import Parameter
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.accounts.access import record_reads
 from backend.audit.service import record
 from backend.config import Settings
 from backend.db.base import utcnow
@@ -106,6 +107,21 @@ async def _audit(
     await record(db_session, request_actor(request), "report", name.value, detail=detail)
 
 
+async def _attendance(
+    request: AnyRequest,
+    db_session: AsyncSession,
+    reads: AsyncSession,
+    where: ReportFilter,
+    by: AttendanceBy,
+) -> list[AttendanceRow]:
+    """By client, the report names each client: a read of each one."""
+    rows = await queries.attendance(reads, where, by)
+    if by is AttendanceBy.CLIENT:
+        ids = (r.id for r in rows)
+        await record_reads(db_session, request_actor(request), request.user, "attendance", ids)
+    return rows
+
+
 def _late_after(settings: Settings) -> timedelta:
     return timedelta(hours=settings.late_entry_hours)
 
@@ -141,7 +157,7 @@ class ReportController(Controller):
         by: AttendanceBy = AttendanceBy.GROUP,
     ) -> list[AttendanceRow]:
         await _audit(request, db_session, ReportName.ATTENDANCE, where, by=by.value)
-        return await queries.attendance(reads, where, by)
+        return await _attendance(request, db_session, reads, where, by)
 
     @get("/attendance.csv", opt=CLINICAL, summary="Attendance as CSV", media_type="text/csv")
     async def attendance_csv(
@@ -153,7 +169,7 @@ class ReportController(Controller):
         by: AttendanceBy = AttendanceBy.GROUP,
     ) -> Response[str]:
         await _audit(request, db_session, ReportName.ATTENDANCE, where, by=by.value, format="csv")
-        rows = await queries.attendance(reads, where, by)
+        rows = await _attendance(request, db_session, reads, where, by)
         return _csv(ReportName.ATTENDANCE, AttendanceRow, rows)
 
     @get("/census", opt=CLINICAL, summary="Clients in treatment on a day, by level of care")

@@ -13,8 +13,8 @@ from backend.lib.auth import Principal, request_actor
 from backend.lib.policy import allow
 from backend.lib.problems import Problem
 from backend.patients.models import Patient
-from backend.scheduling import closures, edits, enrollment, service
-from backend.scheduling.models import Enrollment, Group, Session
+from backend.scheduling import caseload, closures, edits, enrollment, service
+from backend.scheduling.models import Enrollment, Group
 from backend.scheduling.routes import session_read
 from shared.enums import Role
 from shared.schemas.scheduling import (
@@ -61,14 +61,6 @@ async def _group(db_session: AsyncSession, group_id: uuid.UUID) -> Group:
     return group
 
 
-def _require_staff_of(principal: Principal, session_or_group: Session | Group) -> None:
-    """Facilitators see the rosters of their own groups and sessions only."""
-    if principal.roles & {Role.COORDINATOR, Role.SUPERVISOR, Role.CLINICIAN}:
-        return
-    if principal.user_id not in session_or_group.facilitator_ids:
-        raise Problem(403, "You do not facilitate this group.")
-
-
 async def _enrollment(db_session: AsyncSession, enrollment_id: uuid.UUID) -> Enrollment:
     row = await db_session.get(Enrollment, enrollment_id, with_for_update=True)
     if row is None:
@@ -100,8 +92,9 @@ class RosterController(Controller):
     async def roster(
         self, request: AnyRequest, group_id: uuid.UUID, db_session: AsyncSession
     ) -> list[EnrollmentRead]:
-        _require_staff_of(request.user, await _group(db_session, group_id))
-        return [_read(e, p) for e, p in await enrollment.roster(db_session, group_id)]
+        group = await _group(db_session, group_id)
+        rows = await caseload.roster(db_session, request_actor(request), request.user, group)
+        return [_read(e, p) for e, p in rows]
 
     @post(
         "/enrollments/{enrollment_id:uuid}/end",
@@ -146,17 +139,18 @@ class RosterController(Controller):
         self, request: AnyRequest, session_id: uuid.UUID, db_session: AsyncSession
     ) -> SignInSheet:
         row = await edits.get_session(db_session, session_id)
-        _require_staff_of(request.user, row)
-        marks = await enrollment.marks(db_session, row.id)
         group = await _group(db_session, row.group_id)
+        shown = await caseload.sign_in_sheet(
+            db_session, request_actor(request), request.user, group, row
+        )
         rows = [
             SignInRow(
                 patient_id=p.id,
                 patient_name=f"{p.given_name} {p.family_name}",
-                status=marks[p.id].status if p.id in marks else None,
-                minutes=marks[p.id].minutes if p.id in marks else None,
+                status=mark.status if mark else None,
+                minutes=mark.minutes if mark else None,
             )
-            for p in await enrollment.expected(db_session, row)
+            for p, mark in shown
         ]
         return SignInSheet(session=session_read(row, group.name), group_kind=group.kind, rows=rows)
 
@@ -174,7 +168,8 @@ class RosterController(Controller):
         db_session: AsyncSession,
     ) -> SignInRow:
         row = await edits.get_session(db_session, session_id)
-        _require_staff_of(request.user, row)
+        group = await _group(db_session, row.group_id)
+        await caseload.require_member(db_session, request.user, patient_id, group, row)
         mark = await enrollment.record_attendance(
             db_session, request_actor(request), row, patient_id, data
         )

@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.accounts.access import read_detail
 from backend.accounts.models import User
 from backend.audit.service import record
 from backend.db.base import utcnow
@@ -104,6 +105,7 @@ class CalendarController(Controller):
             "calendar",
             entity_id=patient_id,
             patient_id=patient_id,
+            detail=read_detail(request.user),
         )
         return _feed(
             f"Sessions for {patient.preferred_name or patient.given_name}",

@@ -12,13 +12,14 @@ from litestar.datastructures import State
 from litestar.params import Parameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from backend.accounts.access import read_detail
 from backend.audit.service import record
 from backend.lib.auth import Principal, request_actor
 from backend.lib.etag import etag, require_if_match
 from backend.lib.policy import allow
 from backend.lib.problems import Problem
 from backend.patients import service as patients
-from backend.scheduling import appointments, edits, service
+from backend.scheduling import appointments, caseload, edits, service
 from backend.scheduling.models import Group, Series, Session
 from shared.enums import Role
 from shared.schemas.scheduling import (
@@ -138,6 +139,7 @@ class SchedulingController(Controller):
     async def create_appointment(
         self, request: AnyRequest, data: AppointmentCreate, db_session: AsyncSession
     ) -> SeriesRead:
+        await caseload.require_member(db_session, request.user, data.patient_id)
         series, sessions, plan = await appointments.create(db_session, request_actor(request), data)
         return series_read(series, sessions, plan)
 
@@ -218,7 +220,12 @@ class SchedulingController(Controller):
                 db_session, request.user, patient_id, demographics=True
             )
             await record(
-                db_session, request_actor(request), "read", "client_schedule", patient_id=patient_id
+                db_session,
+                request_actor(request),
+                "read",
+                "client_schedule",
+                patient_id=patient_id,
+                detail=read_detail(request.user),
             )
             rows = [
                 (s, name)
