@@ -103,6 +103,7 @@ ROUTES: list[tuple[str, str, str, str]] = [
     ("PATCH", "/api/v1/notes/{note_id}", CLINICAL, SESSION_STAFF),
     ("PUT", "/api/v1/notes/{note_id}", CLINICAL, SESSION_STAFF),
     ("POST", "/api/v1/notes/{note_id}/addenda", CLINICAL, SESSION_STAFF),
+    ("POST", "/api/v1/notes/{note_id}/leak-confirmations", CLINICAL, SESSION_STAFF),
     ("POST", "/api/v1/notes/{note_id}/cosign", "supervisor", SESSION_STAFF),
     ("PATCH", "/api/v1/notes/{note_id}/entries/{patient_id}", CLINICAL, SESSION_STAFF),
     ("POST", "/api/v1/notes/{note_id}/sign", CLINICAL, SESSION_STAFF),
