@@ -41,7 +41,9 @@ def _group_with_a_planned_member(app_url: str) -> tuple[str, dict]:
     ).json()["sessions"][0]["id"]
     members = []
     for given in ("Evangelina", "Cornelius"):
-        body = {"given_name": given, "family_name": "Rating", "birth_date": "1991-01-01"}
+        # A birth date of each attempt's own: a rerun must not meet the duplicate check.
+        born = date(1991, 1, 1) + timedelta(days=random.randint(0, 3000))
+        body = {"given_name": given, "family_name": "Rating", "birth_date": born.isoformat()}
         patient = api.post("/api/v1/patients", json=body, headers=cleo).json()
         members.append(patient)
         api.post(
@@ -95,6 +97,7 @@ def test_group_note_rating_reaches_the_objective_chart(page: Page, app_url: str)
     page.goto(f"{app_url}/document/{session_id}")
     thumb = page.locator(".objective-slider [role=slider]")
     expect(thumb).to_have_count(1, timeout=20_000)  # only the member with a plan
+    page.locator(".objective-slider").scroll_into_view_if_needed()  # below the fold
     track = page.locator(".objective-slider").bounding_box()
     assert track is not None
     # A tap at 60% of the track, as a finger would: one value, committed once.
