@@ -119,7 +119,11 @@ def _member(entry: rx.Var) -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.text(entry["name"], weight="bold", size="4"),
-                rx.badge(entry["attendance"]),
+                rx.cond(
+                    entry["attendance"].to(str) != "",
+                    rx.badge(entry["attendance"]),
+                    rx.badge("attendance not recorded", color_scheme="amber"),
+                ),
                 align="center",
             ),
             _unmet(entry["unmet"].to(str), class_name="member-unmet"),
