@@ -18,6 +18,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, cast
 
+from asyncpg import InterfaceError, PostgresError
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.types import Scope
@@ -50,15 +51,19 @@ def database_unavailable(error: BaseException) -> bool:
 
     Mid-statement disconnects arrive as a ``DBAPIError`` SQLAlchemy has marked
     ``connection_invalidated``; a server shutting down, as its SQLSTATE; a full pool as
-    SQLAlchemy's pool timeout; a hung statement as ``TimeoutError`` (``command_timeout``)."""
-    if isinstance(error, DatabaseUnavailable | PoolTimeout | TimeoutError):
+    SQLAlchemy's pool timeout; a hung statement as ``TimeoutError`` (``command_timeout``).
+    The prepared statements sent on the driver's connection (``backend.db.driver``) fail
+    with asyncpg's own errors: the same SQLSTATEs, a closed connection or a reset socket."""
+    if isinstance(error, DatabaseUnavailable | PoolTimeout | TimeoutError | ConnectionError):
         return True
     if isinstance(error, DBAPIError):
         state = getattr(error.orig, "sqlstate", None)
         return error.connection_invalidated or (
             isinstance(state, str) and state.startswith(_UNAVAILABLE_STATES)
         )
-    return False
+    if isinstance(error, PostgresError):
+        return str(error.sqlstate).startswith(_UNAVAILABLE_STATES)
+    return isinstance(error, InterfaceError) and "connection is closed" in str(error)
 
 
 def _refused_as_unavailable(
