@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,38 +25,34 @@ from backend.audit import rules
 from backend.audit.models import AuditEvent
 from backend.config import Settings
 from backend.db.base import utcnow
+from backend.db.driver import driver
 
-# Built once: every audited request runs the first (rarely the second) and the third.
-_PICK = text("""
+# Built once: every audited request runs the first (rarely the second) and the third, on
+# the session's asyncpg connection (backend.db.driver): prepared once per connection.
+_PICK = """
 SELECT chain, seq, hash FROM audit_chain_head
-WHERE chain < CAST(:chains AS int)
-ORDER BY (chain + CAST(:offset AS int)) % CAST(:chains AS int)
+WHERE chain < $1::int
+ORDER BY (chain + $2::int) % $1::int
 LIMIT 1 FOR UPDATE SKIP LOCKED
-""")
-_WAIT = text("SELECT chain, seq, hash FROM audit_chain_head WHERE chain = :chain FOR UPDATE")
+"""
+_WAIT = "SELECT chain, seq, hash FROM audit_chain_head WHERE chain = $1::int FOR UPDATE"
 # All events of a request and the chain's new head in one statement: one row per array
-# element, the same compiled statement for 1 or 25 events (a search lists 25 clients).
-_ARRAYS = ("seq", "action", "entity", "entity_id", "patient_id", "outcome", "detail")
-_APPEND = text("""
+# element, the same prepared statement for 1 or 25 events (a search lists 25 clients).
+_APPEND = """
 WITH added AS (
     INSERT INTO audit_event (chain, seq, key_id, occurred_at, actor_id, actor_username,
                              action, entity, entity_id, patient_id, outcome, ip, user_agent,
                              detail, prev_hash, hash)
-    SELECT CAST(:chain AS smallint), seq, CAST(:key_id AS text),
-           CAST(:occurred_at AS timestamptz), CAST(:actor_id AS uuid),
-           CAST(:actor_username AS text), action, entity, entity_id, patient_id, outcome,
-           CAST(:ip AS text), CAST(:user_agent AS text), detail::jsonb, prev_hash, hash
-    FROM unnest(CAST(:seq AS bigint[]), CAST(:action AS text[]), CAST(:entity AS text[]),
-                CAST(:entity_id AS text[]), CAST(:patient_id AS uuid[]),
-                CAST(:outcome AS text[]), CAST(:detail AS text[]),
-                CAST(:prev_hash AS text[]), CAST(:hash AS text[]))
+    SELECT $1::smallint, seq, $2::text, $3::timestamptz, $4::uuid, $5::text, action, entity,
+           entity_id, patient_id, outcome, $6::text, $7::text, detail::jsonb, prev_hash, hash
+    FROM unnest($8::bigint[], $9::text[], $10::text[], $11::text[], $12::uuid[], $13::text[],
+                $14::text[], $15::text[], $16::text[])
       AS e(seq, action, entity, entity_id, patient_id, outcome, detail, prev_hash, hash)
 )
-UPDATE audit_chain_head
-SET seq = CAST(:head_seq AS bigint), hash = CAST(:head_hash AS text),
-    key_id = CAST(:key_id AS text), mac = CAST(:mac AS text)
-WHERE chain = CAST(:chain AS smallint)
-""")
+UPDATE audit_chain_head SET seq = $17::bigint, hash = $18::text, key_id = $2::text, mac = $19::text
+WHERE chain = $1::smallint
+"""
+_ARRAYS = ("seq", "action", "entity", "entity_id", "patient_id", "outcome", "detail")
 
 
 def _settings(session: AsyncSession) -> Settings:
@@ -91,24 +87,21 @@ class Event:
 
 async def record_many(session: AsyncSession, actor: Actor, events: list[Event]) -> None:
     """Chain several events in two statements (lock a chain's head, one insert that also
-    moves the head). Core statements: the events are never read back in the request, so
-    the ORM's unit of work would only add time to every audited request."""
+    moves the head), prepared statements on the session's connection: the events are never
+    read back in the request, so the ORM would only add time to every audited request."""
     if not events:
         return
     settings = _settings(session)
-    # The audited change first: the Core statements below do not autoflush the session.
-    await session.flush()
-    db = await session.connection()  # Core on the session's transaction: no ORM layer
+    db = await driver(session)  # flushes the audited change first
     transaction = session.sync_session.get_transaction()
     held = session.info.get("audit_chain")
     if held and held[0] is transaction:  # a later call in the same transaction: its chain
-        head = (await db.execute(_WAIT, {"chain": held[1]})).first()
+        head = await db.fetchrow(_WAIT, held[1])
     else:
         offset = random.randrange(settings.audit_chains)  # spreads the load; not a secret
-        picked = {"chains": settings.audit_chains, "offset": offset}
-        head = (await db.execute(_PICK, picked)).first()
+        head = await db.fetchrow(_PICK, settings.audit_chains, offset)
         if head is None:  # every chain is busy: wait for one
-            head = (await db.execute(_WAIT, {"chain": offset})).first()
+            head = await db.fetchrow(_WAIT, offset)
     if head is None:
         raise RuntimeError("audit_chain_head has no rows: run `emr db upgrade`")
     chain, seq, prev_hash = int(head[0]), int(head[1]), str(head[2])
@@ -144,8 +137,15 @@ async def record_many(session: AsyncSession, actor: Actor, events: list[Event]) 
         columns["prev_hash"].append(fields["prev_hash"])
         columns["hash"].append(prev_hash)
     mac = rules.head_mac(chain, seq, prev_hash, key)
-    head_fields = {"head_seq": seq, "head_hash": prev_hash, "mac": mac}
-    await db.execute(_APPEND, shared | columns | head_fields)
+    await db.execute(
+        _APPEND,
+        *(shared[name] for name in ("chain", "key_id", "occurred_at", "actor_id")),
+        *(shared[name] for name in ("actor_username", "ip", "user_agent")),
+        *(columns[name] for name in (*_ARRAYS, "prev_hash", "hash")),
+        seq,
+        prev_hash,
+        mac,
+    )
 
 
 async def record(

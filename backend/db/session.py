@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
+from asyncpg import InterfaceError, PostgresError
 from litestar import Litestar
 from litestar.datastructures import State
+from litestar.types import Scope
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
@@ -49,15 +51,19 @@ def database_unavailable(error: BaseException) -> bool:
 
     Mid-statement disconnects arrive as a ``DBAPIError`` SQLAlchemy has marked
     ``connection_invalidated``; a server shutting down, as its SQLSTATE; a full pool as
-    SQLAlchemy's pool timeout; a hung statement as ``TimeoutError`` (``command_timeout``)."""
-    if isinstance(error, DatabaseUnavailable | PoolTimeout | TimeoutError):
+    SQLAlchemy's pool timeout; a hung statement as ``TimeoutError`` (``command_timeout``).
+    The prepared statements sent on the driver's connection (``backend.db.driver``) fail
+    with asyncpg's own errors: the same SQLSTATEs, a closed connection or a reset socket."""
+    if isinstance(error, DatabaseUnavailable | PoolTimeout | TimeoutError | ConnectionError):
         return True
     if isinstance(error, DBAPIError):
         state = getattr(error.orig, "sqlstate", None)
         return error.connection_invalidated or (
             isinstance(state, str) and state.startswith(_UNAVAILABLE_STATES)
         )
-    return False
+    if isinstance(error, PostgresError):
+        return str(error.sqlstate).startswith(_UNAVAILABLE_STATES)
+    return isinstance(error, InterfaceError) and "connection is closed" in str(error)
 
 
 def _refused_as_unavailable(
@@ -171,8 +177,36 @@ def database_lifespan(
     return lifespan
 
 
-async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
-    async with state.sessions() as session:
+# Where a request's session waits between the sign-in check, which opens it, and the
+# handler's ``db_session`` dependency, which takes it over (``scope["state"]``).
+_REQUEST_SESSION = "emr_db_session"
+
+
+def request_session(scope: Scope, sessions: async_sessionmaker[AsyncSession]) -> AsyncSession:
+    """The request's one session (and so one pooled connection and one transaction),
+    opened by whichever needs it first: the sign-in check, or the handler of a public
+    route. Whoever opens it must call :func:`close_request_session` when the request ends."""
+    state = scope.setdefault("state", {})
+    session = state.get(_REQUEST_SESSION)
+    if session is None:
+        session = state[_REQUEST_SESSION] = sessions()
+    return cast(AsyncSession, session)
+
+
+async def close_request_session(scope: Scope) -> None:
+    """Close the request's session if no handler took it over (a refusal, or a route that
+    reads nothing): its transaction rolls back and its connection returns to the pool."""
+    session = scope.get("state", {}).pop(_REQUEST_SESSION, None)
+    if session is not None:
+        await session.close()
+
+
+async def provide_db_session(state: State, scope: Scope) -> AsyncGenerator[AsyncSession, None]:
+    """The handler's session: the one the sign-in check already read through, if any.
+    Committed when the handler returns, rolled back when it raises."""
+    session = request_session(scope, state.sessions)
+    del scope["state"][_REQUEST_SESSION]  # ours from here
+    async with session:
         try:
             yield session
             await session.commit()

@@ -18,11 +18,13 @@ from joserfc.jwk import OctKey
 from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.middleware.base import DefineMiddleware
+from litestar.types import Receive, Scope, Send
 from sqlalchemy import text
 
 from backend.audit.service import Actor
 from backend.config import Settings
 from backend.db.base import utcnow
+from backend.db.session import close_request_session, request_session
 from backend.lib.problems import Problem
 from shared.enums import Role
 
@@ -109,6 +111,12 @@ def request_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
 
 
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:  # the handler did not take the request's session over: close it here
+            await close_request_session(scope)
+
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
@@ -122,35 +130,38 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
             )
         settings: Settings = connection.app.state.settings
         principal = read_access_token(settings, token.strip())
-        await _touch_session(connection, settings, principal.session_id)
+        await _check_session(connection, settings, principal.session_id)
         return AuthenticationResult(user=principal, auth=token)
 
 
-async def _touch_session(
+async def _check_session(
     connection: ASGIConnection[Any, Any, Any, Any], settings: Settings, session_id: uuid.UUID
 ) -> None:
     """Refuse revoked or idle sessions; record activity at most once a minute.
 
-    Runs on every request, so it reads two columns on a pooled connection in autocommit
-    (no ORM session, no BEGIN/COMMIT round trips)."""
+    Runs on every request, so it reads two columns through the request's own database
+    session (``request_session``: the handler goes on in the same transaction, with no
+    second pooled connection, ping or round trips of its own). The activity, when due, is
+    written on a pooled connection in autocommit: it stands even if the request then
+    fails, and holds no row lock for the rest of the request."""
     now = utcnow()
-    engine = connection.app.state.engine
-    async with engine.connect() as db:
-        db = await db.execution_options(isolation_level="AUTOCOMMIT")
-        found = (await db.execute(_SESSION, {"id": session_id})).first()
-        if found is None or found.revoked_at is not None:
-            raise Problem(
-                401,
-                "This session has ended: sign in again.",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        if now - found.last_activity_at > timedelta(minutes=settings.idle_timeout_minutes):
-            raise Problem(
-                401,
-                "Signed out after inactivity: sign in again.",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        if now - found.last_activity_at > ACTIVITY_RESOLUTION:
+    session = request_session(connection.scope, connection.app.state.sessions)
+    found = (await session.execute(_SESSION, {"id": session_id})).first()
+    if found is None or found.revoked_at is not None:
+        raise Problem(
+            401,
+            "This session has ended: sign in again.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if now - found.last_activity_at > timedelta(minutes=settings.idle_timeout_minutes):
+        raise Problem(
+            401,
+            "Signed out after inactivity: sign in again.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if now - found.last_activity_at > ACTIVITY_RESOLUTION:
+        async with connection.app.state.engine.connect() as db:
+            db = await db.execution_options(isolation_level="AUTOCOMMIT")
             await db.execute(_TOUCH, {"id": session_id, "now": now})
 
 

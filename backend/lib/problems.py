@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from asyncpg import InterfaceError, PostgresError
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -221,5 +222,9 @@ EXCEPTION_HANDLERS = {
     DatabaseUnavailable: handle_database_error,
     PoolTimeout: handle_database_error,
     TimeoutError: handle_database_error,
+    # The driver's own errors, from the prepared statements of backend.db.driver.
+    PostgresError: handle_database_error,
+    InterfaceError: handle_database_error,
+    ConnectionError: handle_database_error,
     Exception: handle_unexpected,
 }

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from backend.accounts import access
 from backend.audit.service import Actor, Event, record, record_many
 from backend.db.base import utcnow
+from backend.db.driver import driver
 from backend.lib.auth import Principal
 from backend.lib.problems import Problem
 from backend.patients import rules
@@ -48,15 +49,14 @@ def _refresh_keys(patient: Patient) -> None:
     patient.phone_digits = rules.phone_key([p["number"] for p in patient.phones])
 
 
-# Built once: it guards every chart read.
-_ON_CARE_TEAM = text(
-    "SELECT 1 FROM care_team_member WHERE user_id = :user_id AND patient_id = :patient_id LIMIT 1"
+# It guards every chart read: a prepared statement on the session's connection.
+_ON_CARE_TEAM = (
+    "SELECT 1 FROM care_team_member WHERE user_id = $1::uuid AND patient_id = $2::uuid LIMIT 1"
 )
 
 
 async def on_care_team(session: AsyncSession, user_id: uuid.UUID, patient_id: uuid.UUID) -> bool:
-    found = await session.execute(_ON_CARE_TEAM, {"user_id": user_id, "patient_id": patient_id})
-    return found.first() is not None
+    return await (await driver(session)).fetchval(_ON_CARE_TEAM, user_id, patient_id) is not None
 
 
 access.RELATIONSHIPS.append(on_care_team)

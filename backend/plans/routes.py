@@ -96,7 +96,8 @@ class PlanController(Controller):
     async def read(
         self, request: AnyRequest, plan_id: uuid.UUID, db_session: AsyncSession
     ) -> Response[PlanRead]:
-        plan = await _plan(request, db_session, plan_id)
+        plan = await service.read(db_session, plan_id)
+        await require_chart_access(db_session, request.user, plan.patient_id, demographics=False)
         await record(
             db_session,
             request_actor(request),
@@ -106,7 +107,7 @@ class PlanController(Controller):
             patient_id=plan.patient_id,
             detail=read_detail(request.user),
         )
-        return _answer(plan)
+        return Response(plan, headers={"ETag": etag(plan.version)})
 
     @put(
         "/plans/{plan_id:uuid}",

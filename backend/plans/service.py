@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.audit.service import Actor, record
 from backend.db.base import utcnow
+from backend.db.driver import driver
 from backend.lib.auth import Principal
 from backend.lib.problems import Problem
 from backend.notes.rules import content_hash
@@ -27,6 +28,7 @@ from shared.schemas.plans import (
     PlanContent,
     PlanCreate,
     PlanDue,
+    PlanRead,
     PlanReview,
     ProgressPointRead,
 )
@@ -75,6 +77,23 @@ async def get(session: AsyncSession, plan_id: uuid.UUID, *, lock: bool = False) 
     if plan is None:
         raise Problem(404, f"No treatment plan {plan_id}.")
     return plan
+
+
+# The columns of a plan's answer (PlanRead), read by primary key on every plan view.
+_READ = (
+    "SELECT id, patient_id, number, status, previous_id, content, clinician_signed_by,"
+    " clinician_signed_at, client_signature_kind, client_signed_at, approval_required,"
+    " approved_by, approved_at, activated_at, review_due, version"
+    " FROM treatment_plan WHERE id = $1::uuid"
+)
+
+
+async def read(session: AsyncSession, plan_id: uuid.UUID) -> PlanRead:
+    """One plan as answered: a prepared statement and no ORM object (the hot read)."""
+    row = await (await driver(session)).fetchrow(_READ, plan_id)
+    if row is None:
+        raise Problem(404, f"No treatment plan {plan_id}.")
+    return PlanRead.model_validate(dict(row))
 
 
 async def versions(session: AsyncSession, patient_id: uuid.UUID) -> list[TreatmentPlan]:

@@ -5,12 +5,12 @@ from datetime import date, timedelta
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import event
 
 from backend.app import create_app
 from backend.config import Settings
 from shared.enums import Role
 from tests.conftest import sign_in
+from tests.integration.statement_count import counted
 
 pytestmark = pytest.mark.notes
 # Whole request: auth, locks, one batched entry update, audit, the response (including one
@@ -82,22 +82,12 @@ async def test_note_save_uses_the_same_statements_for_3_or_12_members(
     app = create_app(settings)
     async with AsyncTestClient(app=app) as client:
         counts = []
-        statements: list[str] = []
-
-        def count(_conn, _cursor, statement, *_args) -> None:
-            statements.append(statement)
-
         for size, tag in ((3, "s"), (12, "l")):
             note, headers = await _note_with(client, make_user, size, tag)
-            statements.clear()
-            engine = app.state.engine.sync_engine
-            event.listen(engine, "before_cursor_execute", count)
-            try:
+            async with counted(app) as statements:
                 saved = await client.put(
                     f"/api/v1/notes/{note['id']}", json=_body(note), headers=headers
                 )
-            finally:
-                event.remove(engine, "before_cursor_execute", count)
             assert saved.status_code == 200, saved.text
             assert [e["narrative"] for e in saved.json()["entries"]] == [
                 f"Entry {i}" for i in range(size)

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import event
 
 from backend.app import create_app
 from backend.config import Settings
@@ -24,6 +23,7 @@ from shared.enums import Role
 from shared.schemas.reports import ReportName
 from tests.conftest import sign_in
 from tests.integration.conftest import document_attendees
+from tests.integration.statement_count import counted
 
 pytestmark = pytest.mark.billing
 ZONE = "America/New_York"
@@ -408,10 +408,6 @@ async def test_a_report_runs_the_same_statements_for_small_and_large_data(
     async with AsyncTestClient(app=app) as client:
         await make_user("coord", Role.COORDINATOR, Role.CLINICIAN)
         coord = await sign_in(client, "coord")
-        statements: list[str] = []
-
-        def count(_conn, _cursor, statement, *_args) -> None:
-            statements.append(statement)
 
         counts = []
         for size in (2, 8):
@@ -421,13 +417,8 @@ async def test_a_report_runs_the_same_statements_for_small_and_large_data(
             await _enrol(client, coord, group, patients)
             for session in sessions:
                 await _mark(client, coord, session, {p: ("present", 60) for p in patients})
-            engine = app.state.engine.sync_engine
-            statements.clear()
-            event.listen(engine, "before_cursor_execute", count)
-            try:
+            async with counted(app) as statements:
                 rows = await _report(client, coord, "attendance", by="client")
-            finally:
-                event.remove(engine, "before_cursor_execute", count)
             assert len(rows) == (2 if size == 2 else 10)
             counts.append(len(statements))
         assert counts[0] == counts[1], counts
