@@ -237,14 +237,14 @@ async def test_patient_search_keeps_its_budget(app_client, staff) -> None:
 
 # Session check, plan, care-team access, audit (the chain head, then the events).
 PLAN_READ_BUDGET = 5
-# Session check, access, patient, programs, episodes, transitions, audit (3), care team,
+# Session check, access, patient, programs, episodes, transitions, audit (2), care team,
 # diagnoses, allergies.
 SUMMARY_BUDGET = 12
 # Session check, group, closures, facilitators, one conflict query over every resource,
 # then the series, its sessions and their bookings as three batched inserts (the bookings
-# inside a savepoint that turns an exclusion violation into a 409), audit (3).
+# inside a savepoint that turns an exclusion violation into a 409), audit (2).
 SERIES_BUDGET = 13
 # Session check and one joined query (group names included).
 WEEK_BUDGET = 2
-# Session check, similarity threshold, one ranked query, audit (3).
+# Session check, similarity threshold, one ranked query, audit (2).
 SEARCH_BUDGET = 6
