@@ -10,7 +10,7 @@ from frontend.state.note import NoteState
 from shared.schemas.notes import Participation, Risk
 from shared.schemas.scheduling import AttendanceStatus
 
-_SELECT = {"height": "40px", "font_size": "16px"}
+_SELECT = {"height": "44px", "font_size": "16px"}
 
 
 def _shared() -> rx.Component:
@@ -89,7 +89,10 @@ def _attendance(entry: rx.Var, pid: rx.Var) -> rx.Component:
     return rx.flex(
         rx.el.select(
             rx.el.option("Attendance", value=""),
-            *[rx.el.option(s.value.replace("_", " "), value=s.value) for s in AttendanceStatus],
+            *[
+                rx.el.option("Attendance: " + s.value.replace("_", " "), value=s.value)
+                for s in AttendanceStatus
+            ],
             default_value=entry["attendance"].to(str),
             key=entry["attendance"].to(str),
             style=_SELECT,
@@ -137,7 +140,10 @@ def _member(entry: rx.Var) -> rx.Component:
                     rx.flex(
                         rx.el.select(
                             rx.el.option("Participation", value=""),
-                            *[rx.el.option(p.value, value=p.value) for p in Participation],
+                            *[
+                                rx.el.option("Participation: " + p.value, value=p.value)
+                                for p in Participation
+                            ],
                             default_value=entry["participation"].to(str),
                             style=_SELECT,
                             on_change=lambda v: NoteState.save_entry(pid, "participation", v),
@@ -147,7 +153,7 @@ def _member(entry: rx.Var) -> rx.Component:
                         ),
                         rx.el.select(
                             rx.el.option("Risk", value=""),
-                            *[rx.el.option(r.value, value=r.value) for r in Risk],
+                            *[rx.el.option("Risk: " + r.value, value=r.value) for r in Risk],
                             default_value=entry["risk"].to(str),
                             style=_SELECT,
                             on_change=lambda v: NoteState.save_entry(pid, "risk", v),
